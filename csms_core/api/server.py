@@ -1,0 +1,98 @@
+"""Build the FastAPI application and serve it with uvicorn inside the CSMS event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import uvicorn
+from fastapi import Depends, FastAPI
+
+from .. import __version__
+from .auth import ApiKeyStore, require_operator
+from .keys import router as keys_router
+from .stations import router as stations_router
+
+if TYPE_CHECKING:
+    from ..app import Csms
+
+log = logging.getLogger("csms.api")
+
+API_PREFIX = "/api/v1"
+
+
+def build_api(app: Csms) -> FastAPI:
+    api = FastAPI(
+        title="CSMS operator API",
+        version=__version__,
+        description="Operate an OCPP 1.6-J charging station management system.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    api.state.csms = app
+    api.state.api_keys = ApiKeyStore(app.db, app.settings.api_keys)
+
+    @api.get("/health", tags=["health"])
+    async def health() -> dict:
+        """Open without a key: for load balancers and monitoring."""
+        return {"status": "ok", "node": app.node_id}
+
+    operator = [Depends(require_operator)]
+    api.include_router(stations_router, prefix=API_PREFIX, dependencies=operator)
+    api.include_router(keys_router, prefix=API_PREFIX, dependencies=operator)
+    for _plugin, router in app.registry.api_routers:
+        api.include_router(router, prefix=API_PREFIX, dependencies=operator)
+    for _plugin, router in app.registry.public_routers:
+        api.include_router(router)
+    return api
+
+
+class _EmbeddedServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The CSMS owns SIGINT/SIGTERM and stops both servers together.
+        yield
+
+
+class ApiServer:
+    def __init__(self, app: Csms) -> None:
+        self.app = app
+        self.fastapi = build_api(app)
+        self.port: int | None = None
+        self._server: _EmbeddedServer | None = None
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        s = self.app.settings
+        family = socket.AF_INET6 if ":" in s.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((s.host, s.api_port))
+        sock.listen(2048)
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.fastapi,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=str(s.tls_cert) if s.tls_cert else None,
+            ssl_keyfile=str(s.tls_key) if s.tls_key else None,
+        )
+        self._server = _EmbeddedServer(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.01)
+        log.info("operator API listening on %s:%s", s.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task

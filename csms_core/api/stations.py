@@ -1,0 +1,223 @@
+"""Stations and the generic call endpoint."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from ..errors import (
+    ActionNotAvailable,
+    CallErrorReceived,
+    CallTimeout,
+    PayloadRejected,
+    StationNotConnected,
+    UnknownStation,
+)
+from ..security import check_password_rules
+from ..storage.models import Station
+from .deps import ApiModel, AppDep, PageDep
+
+router = APIRouter(tags=["stations"])
+
+STATION_ID_PATTERN = r"^[^/\s]{1,255}$"
+
+
+class StationCreate(ApiModel):
+    id: str = Field(pattern=STATION_ID_PATTERN, description="The identity in the station's URL.")
+    password: str | None = Field(
+        None, description="Basic-auth password (AuthorizationKey, 16-40 characters)."
+    )
+
+
+class StationPatch(ApiModel):
+    password: str | None = Field(None, description="New password; empty string removes it.")
+    enabled: bool | None = None
+
+
+class Connector(ApiModel):
+    model_config = ApiModel.model_config | {"extra": "allow"}
+    connector_id: int
+    status: str | None = None
+    error_code: str | None = None
+    timestamp: datetime | None = None
+
+
+class StationOut(ApiModel):
+    id: str
+    connected: bool
+    enabled: bool
+    security_profile: int = Field(description="0: no password, 1: Basic auth.")
+    registration_status: str | None
+    last_seen: datetime | None
+    last_boot_at: datetime | None
+    charge_point_vendor: str | None
+    charge_point_model: str | None
+    charge_point_serial_number: str | None
+    charge_box_serial_number: str | None
+    firmware_version: str | None
+    iccid: str | None
+    imsi: str | None
+    meter_type: str | None
+    meter_serial_number: str | None
+    connectors: list[Connector] = []
+
+
+class StationList(ApiModel):
+    items: list[StationOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class CallErrorOut(ApiModel):
+    detail: str
+    error_code: str | None = None
+    error_description: str | None = None
+    error_details: dict[str, Any] | None = None
+
+
+async def describe(app: Any, station: Station, connected: bool, details: bool) -> StationOut:
+    out = StationOut.model_validate(
+        {
+            **{c: getattr(station, c) for c in StationOut.model_fields if hasattr(station, c)},
+            "connected": connected,
+            "security_profile": 1 if station.password_hash else 0,
+        }
+    )
+    session = app.router.local_session(station.id)
+    if session is not None:
+        from datetime import UTC
+
+        out.last_seen = datetime.fromtimestamp(session.last_seen, UTC)
+    if details:
+        connectors = await app.query("station_connectors", station_id=station.id)
+        out.connectors = [Connector.model_validate(c) for c in connectors or []]
+    return out
+
+
+async def _get_station(app: Any, station_id: str) -> Station:
+    station = await app.stations.get(station_id)
+    if station is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"station {station_id!r} is not registered")
+    return station
+
+
+@router.post("/stations", status_code=201, response_model=StationOut, response_model_by_alias=True)
+async def create_station(body: StationCreate, app: AppDep) -> StationOut:
+    if body.password is not None:
+        problem = check_password_rules(body.password)
+        if problem:
+            raise HTTPException(422, problem)
+    elif app.settings.require_password:
+        raise HTTPException(422, "this CSMS requires a password for every station")
+    if await app.stations.get(body.id) is not None:
+        raise HTTPException(409, f"station {body.id!r} already exists")
+    station = await app.stations.create(body.id, body.password)
+    return await describe(app, station, False, details=False)
+
+
+@router.get("/stations", response_model=StationList)
+async def list_stations(
+    app: AppDep, page: PageDep, connected: Annotated[bool | None, Query()] = None
+) -> StationList:
+    online = await app.router.connected_ids()
+    stations, total = await app.stations.list(
+        only=online if connected is True else None,
+        exclude=online if connected is False else None,
+        offset=page.offset,
+        limit=page.limit,
+    )
+    items = [await describe(app, s, s.id in online, details=False) for s in stations]
+    return StationList(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/stations/{station_id}", response_model=StationOut)
+async def get_station(station_id: str, app: AppDep) -> StationOut:
+    station = await _get_station(app, station_id)
+    return await describe(app, station, await app.router.is_connected(station_id), details=True)
+
+
+@router.patch("/stations/{station_id}", response_model=StationOut)
+async def patch_station(station_id: str, body: StationPatch, app: AppDep) -> StationOut:
+    await _get_station(app, station_id)
+    values: dict[str, Any] = {}
+    if body.password is not None:
+        if body.password == "":
+            if app.settings.require_password:
+                raise HTTPException(422, "this CSMS requires a password for every station")
+            values["password"] = None
+        else:
+            problem = check_password_rules(body.password)
+            if problem:
+                raise HTTPException(422, problem)
+            values["password"] = body.password
+    if body.enabled is not None:
+        values["enabled"] = body.enabled
+    if values:
+        await app.stations.update(station_id, **values)
+    if body.enabled is False:
+        session = app.router.local_session(station_id)
+        if session is not None:
+            await session.close(1008, "station disabled")
+    return await get_station(station_id, app)
+
+
+@router.delete("/stations/{station_id}", status_code=204)
+async def delete_station(station_id: str, app: AppDep) -> None:
+    await _get_station(app, station_id)
+    session = app.router.local_session(station_id)
+    if session is not None:
+        await session.close(1008, "station removed")
+    await app.stations.delete(station_id)
+
+
+@router.post(
+    "/stations/{station_id}/calls/{action}",
+    responses={
+        404: {"model": CallErrorOut, "description": "unknown station"},
+        409: {"model": CallErrorOut, "description": "station not connected"},
+        422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
+        501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
+        502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
+        504: {"model": CallErrorOut, "description": "no answer in time"},
+    },
+)
+async def call_station(
+    station_id: str,
+    action: str,
+    app: AppDep,
+    payload: Annotated[dict[str, Any], Body(description="The OCPP request payload.")],
+    timeout: Annotated[float | None, Query(gt=0, le=300)] = None,
+) -> dict[str, Any]:
+    """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer."""
+    try:
+        return await app.call(station_id, action, payload, timeout)
+    except ActionNotAvailable as exc:
+        return _error(501, str(exc))
+    except PayloadRejected as exc:
+        return _error(422, exc.reason, code=exc.code)
+    except UnknownStation as exc:
+        return _error(404, str(exc))
+    except StationNotConnected as exc:
+        return _error(409, str(exc))
+    except CallErrorReceived as exc:
+        return _error(502, str(exc), exc.code, exc.description, exc.details)
+    except CallTimeout as exc:
+        return _error(504, str(exc))
+
+
+def _error(
+    status_code: int,
+    detail: str,
+    code: str | None = None,
+    description: str | None = None,
+    details: dict | None = None,
+) -> Any:
+    body = CallErrorOut(
+        detail=detail, error_code=code, error_description=description, error_details=details
+    )
+    return JSONResponse(body.model_dump(by_alias=True, exclude_none=True), status_code=status_code)

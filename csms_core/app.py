@@ -1,0 +1,191 @@
+"""The application object: settings, plugins, storage, the two servers and the call path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import rpc
+from .errors import (
+    ActionNotAvailable,
+    CallErrorReceived,
+    CallFailed,
+    PayloadRejected,
+    UnknownStation,
+)
+from .plugins import Plugins, await_me_maybe
+from .router import CallRouter, LocalRouter
+from .server import OcppServer
+from .settings import Settings
+from .stations import StationStore
+from .storage import Database, upgrade_all
+
+log = logging.getLogger("csms")
+
+LAST_SEEN_FLUSH_SECONDS = 30.0
+
+
+class Csms:
+    """One CSMS node. ``await app.start()`` ... ``await app.stop()``."""
+
+    def __init__(self, settings: Settings, plugins: Plugins | None = None) -> None:
+        self.settings = settings
+        self.plugins = plugins or Plugins(disabled=settings.disabled_plugins)
+        self.registry = self.plugins.build_registry()
+        self.plugin_settings: dict[str, BaseModel] = {
+            name: settings.plugin_settings(name, model)
+            for name, model in self.registry.settings_models.items()
+        }
+        self.schemas = rpc.SchemaSet.ocpp16()
+        for action, request_schema, response_schema in self.registry.schemas:
+            self.schemas.add(action, request_schema, response_schema)
+        self.node_id = settings.node_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.db = Database(settings.effective_database_url)
+        self.stations = StationStore(self.db)
+        self.router: CallRouter = LocalRouter()
+        self.ocpp = OcppServer(self)
+        self.api: Any = None
+        self.state: dict[str, Any] = {}  # per-plugin runtime state, keyed by plugin name
+        self._background: set[asyncio.Task] = set()
+        self._stopping = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def migrate(self) -> None:
+        await upgrade_all(self.db, self.registry.tables)
+
+    async def start(self) -> None:
+        from .api.server import ApiServer  # the API imports the app; keep that one-way
+
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.settings.auto_migrate:
+            await self.migrate()
+        await self.router.start()
+        await self.plugins.lifecycle("startup", app=self)
+        await self.ocpp.start()
+        self.api = ApiServer(self)
+        await self.api.start()
+        self.spawn(self._flush_last_seen_forever())
+        log.info(
+            "CSMS node %s ready: plugins %s",
+            self.node_id,
+            ", ".join(self.plugins.enabled) or "none",
+        )
+
+    async def stop(self) -> None:
+        log.info("stopping")
+        if self.api is not None:
+            await self.api.stop()
+        await self.ocpp.stop()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self._flush_last_seen()
+        await self.plugins.lifecycle("shutdown", app=self)
+        await self.router.stop()
+        await self.db.close()
+
+    async def serve_forever(self) -> None:
+        """Run until SIGINT/SIGTERM, then shut down cleanly."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stopping.set)
+        await self.start()
+        try:
+            await self._stopping.wait()
+        finally:
+            await self.stop()
+
+    def spawn(self, coro: Any) -> asyncio.Task:
+        """Run a background task owned by the app; cancelled at shutdown, errors logged."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._background.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    async def _flush_last_seen_forever(self) -> None:
+        while True:
+            await asyncio.sleep(LAST_SEEN_FLUSH_SECONDS)
+            try:
+                await self._flush_last_seen()
+            except Exception:
+                log.exception("could not store last-seen times")
+
+    async def _flush_last_seen(self) -> None:
+        seen = {s.id: s.last_seen for s in self.router.local_sessions()}
+        await self.stations.save_last_seen(seen)
+
+    # --- for plugins ------------------------------------------------------------------
+
+    def settings_for(self, name: str) -> Any:
+        """A plugin's validated settings section."""
+        return self.plugin_settings[name]
+
+    async def fire(self, event: str, **kwargs: Any) -> None:
+        """Fire a kernel event (see hookspecs) to every plugin that observes it."""
+        await self.plugins.fire(event, app=self, **kwargs)
+
+    async def query(self, question: str, **kwargs: Any) -> Any:
+        """Ask a firstresult hook (see hookspecs); None when no plugin answers."""
+        return await self.plugins.query(question, app=self, **kwargs)
+
+    async def call(
+        self, station_id: str, action: str, payload: dict, timeout: float | None = None
+    ) -> dict:
+        """The one path for every CSMS-initiated call (API, CLI, plugins).
+
+        Raises ActionNotAvailable, PayloadRejected, UnknownStation, StationNotConnected,
+        CallTimeout or CallErrorReceived; fires ``call_completed`` either way once sent.
+        """
+        owned = self.registry.actions.get(action)
+        if owned is None:
+            raise ActionNotAvailable(action)
+        try:
+            self.schemas.validate_request(action, payload)
+        except rpc.OcppError as error:
+            raise PayloadRejected(error.description, error.code) from None
+        if owned.check is not None:
+            await await_me_maybe(owned.check(self, station_id, payload))
+        if (
+            self.router.local_session(station_id) is None
+            and await self.stations.get(station_id) is None
+        ):
+            raise UnknownStation(station_id)
+        timeout = timeout or self.settings.call_timeout
+        try:
+            response = await self.router.send_call(station_id, action, payload, timeout)
+        except CallErrorReceived as error:
+            await self.fire(
+                "call_completed",
+                station_id=station_id,
+                action=action,
+                request=payload,
+                response=None,
+                error=error,
+            )
+            raise
+        except CallFailed:
+            raise
+        if owned.on_result is not None:
+            await await_me_maybe(owned.on_result(self, station_id, payload, response))
+        await self.fire(
+            "call_completed",
+            station_id=station_id,
+            action=action,
+            request=payload,
+            response=response,
+            error=None,
+        )
+        return response

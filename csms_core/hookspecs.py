@@ -1,0 +1,198 @@
+"""Every hook the kernel offers to plugins, in one place.
+
+Three families:
+- ``register_*(register)``: called once at start-up; the plugin calls ``register(...)``
+  and the kernel builds its tables (routing, settings, tables, routes, commands) from that.
+  Duplicates are start-up errors.
+- events (``station_*``, ``status_changed``, ``transaction_*``, ``call_completed``, ...):
+  fired after the fact; every implementation is called, may be async, and a failing
+  one is logged without stopping the others.
+- queries (``station_connectors``, ``id_tag_info``, ...): ``firstresult`` hooks by which one
+  plugin answers another's question without either importing the other.
+
+Implementations may take fewer arguments than the spec names (pluggy passes the ones
+they ask for), and may be plain functions or coroutines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+PROJECT = "csms"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- registration (start-up) -------------------------------------------------------------
+
+
+@hookspec
+def register_handlers(register: Any) -> None:
+    """Register station-initiated actions: ``register(action, handler)``.
+
+    ``handler(station: StationContext, payload: dict) -> dict`` answers the CALL.
+    """
+
+
+@hookspec
+def register_actions(register: Any) -> None:
+    """Register CSMS-initiated actions this plugin owns:
+    ``register(action, check=None, on_result=None)``.
+
+    ``check(app, station_id, payload)`` raises ``csms_core.PayloadRejected`` to refuse a call
+    before it is sent (API answers 422); ``on_result(app, station_id, payload, response)``
+    records the effect of an answered call, whichever endpoint sent it.
+    """
+
+
+@hookspec
+def register_schemas(register: Any) -> None:
+    """Register JSON schemas for actions outside OCPP 1.6 (vendor extensions):
+    ``register(action, request_schema=..., response_schema=...)``."""
+
+
+@hookspec
+def register_data_transfer(register: Any) -> None:
+    """Register station DataTransfer handlers: ``register(vendor_id, handler, message_id=None)``.
+
+    ``handler(station, payload) -> dict`` returns a DataTransfer.conf payload.
+    """
+
+
+@hookspec
+def register_settings(register: Any) -> None:
+    """Register this plugin's settings section: ``register(name, PydanticModel)``.
+
+    Values come from ``[plugins.<name>]`` in the config file and ``CSMS_PLUGINS__<NAME>__<FIELD>``.
+    """
+
+
+@hookspec
+def register_config_keys(register: Any) -> None:
+    """Declare the OCPP configuration keys this plugin's profile relies on:
+    ``register(key, type_name, description, read_only=False)``."""
+
+
+@hookspec
+def register_tables(register: Any) -> None:
+    """Register this plugin's storage: ``register(name, metadata, migrations_dir)``.
+
+    Each name gets its own Alembic version table ``alembic_version_<name>``.
+    """
+
+
+@hookspec
+def register_api_routes(register: Any) -> None:
+    """Register FastAPI routers: ``register(router)``; mounted under ``/api/v1``, authenticated."""
+
+
+@hookspec
+def register_public_routes(register: Any) -> None:
+    """Register FastAPI routers served without an API key (URLs handed to stations)."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add click commands or groups to the ``csms`` command line: ``cli.add_command(...)``."""
+
+
+# --- lifecycle ------------------------------------------------------------------------
+
+
+@hookspec
+def startup(app: Any) -> None:
+    """The server has started (database ready, before stations connect). May be async."""
+
+
+@hookspec
+def shutdown(app: Any) -> None:
+    """The server is stopping. May be async."""
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+@hookspec
+def station_connected(app: Any, station_id: str) -> None:
+    """A station opened an OCPP session."""
+
+
+@hookspec
+def station_disconnected(app: Any, station_id: str) -> None:
+    """A station's OCPP session ended."""
+
+
+@hookspec
+def station_booted(app: Any, station_id: str, status: str, boot: dict) -> None:
+    """A BootNotification was answered (``status``: Accepted / Pending / Rejected)."""
+
+
+@hookspec
+def status_changed(app: Any, station_id: str, connector_id: int, status: dict) -> None:
+    """A StatusNotification was recorded; ``status`` is its payload."""
+
+
+@hookspec
+def transaction_started(app: Any, station_id: str, transaction: dict) -> None:
+    """A transaction started (``transactionId``, ``connectorId``, ``idTag``, ``meterStart``,
+    ``timestamp``, ``reservationId`` and ``idTagInfo``)."""
+
+
+@hookspec
+def transaction_stopped(app: Any, station_id: str, transaction: dict) -> None:
+    """A transaction stopped (``transactionId``, ``connectorId``, ``idTag``, ``meterStop``,
+    ``timestamp``, ``reason``)."""
+
+
+@hookspec
+def meter_values_received(app: Any, station_id: str, payload: dict) -> None:
+    """A MeterValues message was stored (the payload as the station sent it)."""
+
+
+@hookspec
+def station_message(app: Any, station_id: str, action: str, payload: dict) -> None:
+    """A station-initiated message was answered; fired only for actions that a plugin
+    asked to observe with ``app.observe(action)`` (for instance a triggered message)."""
+
+
+@hookspec
+def id_tags_changed(app: Any, id_tags: list[str]) -> None:
+    """Id tags were created, changed or deleted by an operator."""
+
+
+@hookspec
+def call_completed(
+    app: Any, station_id: str, action: str, request: dict, response: dict | None, error: Any
+) -> None:
+    """A CSMS-initiated call ended: ``response`` on CALLRESULT, else ``error``."""
+
+
+# --- queries between plugins --------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def station_connectors(app: Any, station_id: str) -> Any:
+    """The station's connectors as a list of dicts (connectorId, status, errorCode, ...)."""
+
+
+@hookspec(firstresult=True)
+def station_configuration(app: Any, station_id: str) -> Any:
+    """The station's last known OCPP configuration as ``{key: value}``, or None."""
+
+
+@hookspec(firstresult=True)
+def id_tag_info(app: Any, id_tag: str) -> Any:
+    """The idTagInfo an operator set for a tag (``status``, ``expiryDate``, ``parentIdTag``),
+    or None when the tag is unknown."""
+
+
+@hookspec(firstresult=True)
+def list_id_tags(app: Any) -> Any:
+    """Every id tag as ``{"idTag": ..., "idTagInfo": {...}}`` dicts."""
+
+
+@hookspec(firstresult=True)
+def active_transactions(app: Any, station_id: str) -> Any:
+    """The station's running transactions as dicts (transactionId, connectorId, idTag, ...)."""

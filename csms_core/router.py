@@ -1,0 +1,70 @@
+"""The station registry / call router seam.
+
+The API and plugins reach stations only through a CallRouter, never through a socket,
+so a broker-backed router can route calls to whichever node holds the station.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import StationNotConnected
+
+if TYPE_CHECKING:
+    from .session import StationSession
+
+
+class CallRouter(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def attach(self, session: StationSession) -> StationSession | None:
+        """Register a new session; returns the one it replaces on this node, if any."""
+
+    async def detach(self, session: StationSession) -> None: ...
+    async def is_connected(self, station_id: str) -> bool: ...
+    async def connected_ids(self) -> set[str]: ...
+    async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
+        """Deliver a validated CALL to the station wherever it is connected."""
+
+    def local_session(self, station_id: str) -> StationSession | None: ...
+    def local_sessions(self) -> list[StationSession]: ...
+
+
+class LocalRouter:
+    """Single node: every station is connected to this process or not at all."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, StationSession] = {}
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def attach(self, session: StationSession) -> StationSession | None:
+        previous = self._sessions.get(session.id)
+        self._sessions[session.id] = session
+        return previous
+
+    async def detach(self, session: StationSession) -> None:
+        if self._sessions.get(session.id) is session:
+            del self._sessions[session.id]
+
+    async def is_connected(self, station_id: str) -> bool:
+        return station_id in self._sessions
+
+    async def connected_ids(self) -> set[str]:
+        return set(self._sessions)
+
+    async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
+        session = self._sessions.get(station_id)
+        if session is None:
+            raise StationNotConnected(station_id)
+        return await session.call(action, payload, timeout)
+
+    def local_session(self, station_id: str) -> StationSession | None:
+        return self._sessions.get(station_id)
+
+    def local_sessions(self) -> list[StationSession]:
+        return list(self._sessions.values())

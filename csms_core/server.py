@@ -1,0 +1,182 @@
+"""The OCPP WebSocket server: handshake (identity, subprotocol, credentials), sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import logging
+import ssl
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import NegotiationError
+from websockets.http11 import Request, Response
+
+from .security import FailureLimiter, parse_basic_auth, verify_password
+from .session import StationSession
+
+if TYPE_CHECKING:
+    from .app import Csms
+
+log = logging.getLogger("csms.ocpp")
+
+SUBPROTOCOL = "ocpp1.6"
+
+
+def station_id_from_path(path: str) -> str:
+    """The identity is the last path segment, percent-decoded; any prefix is accepted."""
+    segment = urlsplit(path).path.rstrip("/").rsplit("/", 1)[-1]
+    return unquote(segment)
+
+
+def build_ssl_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    if client_ca:
+        # Security profile 3: stations prove who they are with a certificate.
+        context.load_verify_locations(client_ca)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+class OcppServer:
+    def __init__(self, app: Csms) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.limiter = FailureLimiter(app.settings.auth_failures_per_minute)
+        self.server: Server | None = None
+        self.port: int | None = None
+        self._connections: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        s = self.settings
+        ssl_context = None
+        if s.tls_cert and s.tls_key:
+            ssl_context = build_ssl_context(
+                str(s.tls_cert), str(s.tls_key), str(s.tls_ca) if s.tls_ca else None
+            )
+        self.server = await serve(
+            self._session,
+            s.host,
+            s.ocpp_port,
+            process_request=self._authenticate,
+            select_subprotocol=self._select_subprotocol,
+            subprotocols=[SUBPROTOCOL],
+            ping_interval=s.ping_interval,
+            ping_timeout=s.ping_timeout,
+            compression="deflate" if s.compression else None,
+            max_size=s.max_message_size,
+            ssl=ssl_context,
+            server_header="csms",
+        )
+        self.port = next(iter(self.server.sockets)).getsockname()[1]
+        log.info(
+            "OCPP server listening on %s:%s%s", s.host, self.port, " (TLS)" if ssl_context else ""
+        )
+
+    async def stop(self) -> None:
+        if self.server is None:
+            return
+        self.server.close(close_connections=False)
+        sessions = self.app.router.local_sessions()
+        await asyncio.gather(
+            *(session.close(1001, "server shutting down") for session in sessions),
+            return_exceptions=True,
+        )
+        await self.server.wait_closed()
+
+    def _select_subprotocol(self, connection: ServerConnection, offered: list[str]) -> str | None:
+        if SUBPROTOCOL in offered:
+            return SUBPROTOCOL
+        if not offered and self.settings.allow_missing_subprotocol:
+            return None
+        raise NegotiationError(f"subprotocol {SUBPROTOCOL} required, offered: {offered or 'none'}")
+
+    async def _authenticate(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        station_id = station_id_from_path(request.path)
+        source = connection.remote_address[0] if connection.remote_address else "?"
+        if not station_id:
+            return _refuse(connection, http.HTTPStatus.NOT_FOUND, "no station identity in the URL")
+        if self.limiter.blocked(source):
+            return _refuse(connection, http.HTTPStatus.TOO_MANY_REQUESTS, "too many failed logins")
+        station = await self.app.stations.get(station_id)
+        if station is None:
+            if self.settings.unknown_stations != "accept" or self.settings.require_password:
+                log.warning("refused unknown station %r from %s", station_id, source)
+                return _refuse(connection, http.HTTPStatus.NOT_FOUND, "unknown station")
+            station = await self.app.stations.create(station_id)
+            log.info("registered unknown station %r (policy: accept)", station_id)
+        if not station.enabled:
+            return _refuse(connection, http.HTTPStatus.FORBIDDEN, "station disabled")
+        if station.password_hash is None and self.settings.require_password:
+            return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "station has no password")
+        if station.password_hash is not None:
+            credentials = parse_basic_auth(request.headers.get("Authorization"))
+            if (
+                credentials is None
+                or credentials[0] != station_id
+                or not verify_password(credentials[1], station.password_hash)
+            ):
+                self.limiter.failed(source)
+                log.warning("failed authentication for station %r from %s", station_id, source)
+                response = _refuse(
+                    connection, http.HTTPStatus.UNAUTHORIZED, "authentication failed"
+                )
+                response.headers["WWW-Authenticate"] = 'Basic realm="csms", charset="UTF-8"'
+                return response
+        if self.settings.tls_ca:
+            common_name = _client_common_name(connection)
+            if common_name != station_id:
+                self.limiter.failed(source)
+                log.warning(
+                    "client certificate CN %r does not match station %r", common_name, station_id
+                )
+                return _refuse(connection, http.HTTPStatus.FORBIDDEN, "certificate does not match")
+        connection.station_id = station_id  # type: ignore[attr-defined]
+        connection.registration_status = station.registration_status  # type: ignore[attr-defined]
+        return None
+
+    async def _session(self, connection: ServerConnection) -> None:
+        station_id: str = connection.station_id  # type: ignore[attr-defined]
+        accepted = connection.registration_status == "Accepted"  # type: ignore[attr-defined]
+        session = StationSession(self.app, station_id, connection, accepted)
+        previous = await self.app.router.attach(session)
+        if previous is not None:
+            log.info("%s reconnected; closing its previous connection", station_id)
+            await previous.close(1000, "replaced by a new connection")
+        log.info("%s connected from %s", station_id, session.remote_address)
+        try:
+            await self.app.stations.mark_connected(station_id, self.app.node_id)
+            await self.app.plugins.fire("station_connected", app=self.app, station_id=station_id)
+            await session.run()
+        finally:
+            await self.app.router.detach(session)
+            if self.app.router.local_session(station_id) is None:
+                await self.app.stations.update(station_id, connected_node=None)
+            log.info("%s disconnected", station_id)
+            await self.app.plugins.fire("station_disconnected", app=self.app, station_id=station_id)
+
+
+def _refuse(connection: ServerConnection, status: http.HTTPStatus, reason: str) -> Response:
+    response = connection.respond(status, reason + "\n")
+    return response
+
+
+def _client_common_name(connection: ServerConnection) -> str | None:
+    ssl_object = connection.transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    certificate = ssl_object.getpeercert() or {}
+    for rdn in certificate.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None
+
+
+__all__ = ["Headers", "OcppServer", "build_ssl_context", "station_id_from_path"]

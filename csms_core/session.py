@@ -1,0 +1,230 @@
+"""One station's OCPP-J session: inbound CALLs to plugin handlers, outbound CALLs
+one at a time, CALLERRORs for everything malformed, and the connection stays up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from . import rpc
+from .errors import CallErrorReceived, CallTimeout, StationNotConnected
+
+if TYPE_CHECKING:
+    from .app import Csms
+
+log = logging.getLogger("csms.session")
+frames_log = logging.getLogger("csms.frames")
+
+BOOT_NOTIFICATION = "BootNotification"
+
+
+class StationContext:
+    """What a handler gets besides the payload: who is calling and the app."""
+
+    __slots__ = ("_session", "app", "id")
+
+    def __init__(self, app: Csms, station_id: str, session: StationSession) -> None:
+        self.app = app
+        self.id = station_id
+        self._session = session
+
+    def after_reply(self, fn: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``fn()`` once the CALLRESULT has been sent (e.g. to call the station back)."""
+        self._session.after_reply.append(fn)
+
+    @property
+    def remote_address(self) -> str | None:
+        return self._session.remote_address
+
+
+class StationSession:
+    def __init__(
+        self, app: Csms, station_id: str, websocket: ServerConnection, accepted: bool
+    ) -> None:
+        self.app = app
+        self.id = station_id
+        self.ws = websocket
+        self.accepted = accepted
+        self.connected_at = time.time()
+        self.last_seen = self.connected_at
+        self.context = StationContext(app, station_id, self)
+        self.after_reply: list[Callable[[], Awaitable[Any]]] = []
+        self.closed = False
+        self._handlers = app.registry.handlers
+        self._schemas = app.schemas
+        self._pending: dict[str, tuple[str, asyncio.Future[dict]]] = {}
+        self._call_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+        self._debug = frames_log.isEnabledFor(logging.DEBUG)
+        peer = websocket.remote_address
+        self.remote_address = f"{peer[0]}:{peer[1]}" if peer else None
+
+    # --- inbound ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.last_seen = time.time()
+                if self._debug:
+                    frames_log.debug("%s -> %s", self.id, raw)
+                self._receive(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closed = True
+            for _action, future in self._pending.values():
+                if not future.done():
+                    future.set_exception(StationNotConnected(self.id))
+            if self._tasks:
+                # Let in-flight handlers finish: what they persist must not be cut in half.
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _receive(self, raw: str | bytes) -> None:
+        try:
+            frame = rpc.parse_frame(raw)
+        except rpc.FrameError as exc:
+            log.warning("%s sent a malformed frame: %s", self.id, exc.description)
+            self._spawn(
+                self._send(rpc.encode_error(exc.message_id or "-1", exc.code, exc.description))
+            )
+            return
+        if isinstance(frame, rpc.Call):
+            self._on_call(frame)
+        elif isinstance(frame, rpc.CallResult):
+            self._resolve(frame.message_id, frame)
+        else:
+            self._resolve(frame.message_id, frame)
+
+    def _on_call(self, call: rpc.Call) -> None:
+        action = call.action
+        if not self.accepted and action != BOOT_NOTIFICATION:
+            # OCPP-J errata 5.6: CALLs before the station is accepted get SecurityError.
+            error = rpc.OcppError(rpc.SECURITY_ERROR, f"{action} before BootNotification accepted")
+            self._spawn(self._send_error(call, error))
+            return
+        handler = self._handlers.get(action)
+        if handler is None:
+            code = rpc.NOT_SUPPORTED if self._schemas.knows(action) else rpc.NOT_IMPLEMENTED
+            error = rpc.OcppError(
+                code,
+                f"{action} is not {'supported' if code == rpc.NOT_SUPPORTED else 'implemented'}",
+            )
+            self._spawn(self._send_error(call, error))
+            return
+        try:
+            self._schemas.validate_request(action, call.payload)
+        except rpc.OcppError as error:
+            self._spawn(self._send_error(call, error))
+            return
+        self._spawn(self._handle(call, handler))
+
+    async def _handle(self, call: rpc.Call, handler: Callable[..., Awaitable[dict]]) -> None:
+        try:
+            response = await handler(self.context, call.payload)
+            self._schemas.validate_response(call.action, response)
+        except rpc.OcppError as error:
+            await self._send_error(call, error)
+            return
+        except Exception:
+            log.exception("handler for %s failed (station %s)", call.action, self.id)
+            await self._send_error(call, rpc.OcppError(rpc.INTERNAL_ERROR, "handler failed"))
+            self.after_reply.clear()
+            return
+        await self._send(rpc.encode_result(call.message_id, response))
+        if call.action == BOOT_NOTIFICATION:
+            self.accepted = response.get("status") == "Accepted"
+            await self.app.plugins.fire(
+                "station_booted",
+                app=self.app,
+                station_id=self.id,
+                status=response.get("status"),
+                boot=call.payload,
+            )
+        if self.app.plugins.has_impls("station_message"):
+            await self.app.plugins.fire(
+                "station_message",
+                app=self.app,
+                station_id=self.id,
+                action=call.action,
+                payload=call.payload,
+            )
+        while self.after_reply:
+            fn = self.after_reply.pop(0)
+            try:
+                await fn()
+            except Exception:
+                log.exception("after-reply task failed (station %s)", self.id)
+
+    async def _send_error(self, call: rpc.Call, error: rpc.OcppError) -> None:
+        log.info("%s %s answered with %s: %s", self.id, call.action, error.code, error.description)
+        await self._send(
+            rpc.encode_error(call.message_id, error.code, error.description, error.details)
+        )
+
+    async def _send(self, text: str) -> None:
+        if self._debug:
+            frames_log.debug("%s <- %s", self.id, text)
+        try:
+            await self.ws.send(text)
+        except ConnectionClosed:
+            log.info("%s closed before we could answer", self.id)
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- outbound ---------------------------------------------------------------------
+
+    def _resolve(self, message_id: str, frame: rpc.CallResult | rpc.CallError) -> None:
+        pending = self._pending.get(message_id)
+        if pending is None:
+            log.warning("%s answered unknown message id %r", self.id, message_id)
+            return
+        action, future = pending
+        if future.done():
+            return
+        if isinstance(frame, rpc.CallError):
+            future.set_exception(CallErrorReceived(frame.code, frame.description, frame.details))
+            return
+        try:
+            self._schemas.validate_response(action, frame.payload)
+        except rpc.OcppError as error:
+            future.set_exception(
+                CallErrorReceived(error.code, f"invalid {action} response: {error.description}")
+            )
+            return
+        future.set_result(frame.payload)
+
+    async def call(self, action: str, payload: dict, timeout: float) -> dict:
+        """Send a CALL and wait for its answer; at most one is outstanding per station."""
+        async with self._call_lock:
+            if self.closed:
+                raise StationNotConnected(self.id)
+            message_id = str(uuid.uuid4())
+            future: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+            self._pending[message_id] = (action, future)
+            try:
+                text = rpc.encode_call(message_id, action, payload)
+                if self._debug:
+                    frames_log.debug("%s <- %s", self.id, text)
+                try:
+                    await self.ws.send(text)
+                except ConnectionClosed:
+                    raise StationNotConnected(self.id) from None
+                try:
+                    return await asyncio.wait_for(future, timeout)
+                except TimeoutError:
+                    raise CallTimeout(self.id, action, timeout) from None
+            finally:
+                del self._pending[message_id]
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.ws.close(code, reason)

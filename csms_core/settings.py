@@ -1,0 +1,116 @@
+"""Settings: defaults < TOML config file < CSMS_* environment < command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CSMS_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    host: str = Field("0.0.0.0", description="Address both servers listen on.")
+    ocpp_port: int = Field(9000, ge=0, le=65535, description="OCPP WebSocket port (0: any).")
+    api_port: int = Field(8180, ge=0, le=65535, description="Operator API port (0: any).")
+    data_dir: Path = Field(Path("data"), description="Where the SQLite database and files live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy async URL; default SQLite under data_dir."
+    )
+    auto_migrate: bool = Field(True, description="Apply migrations when the server starts.")
+    disabled_plugins: CommaList = Field(default_factory=list)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+
+    unknown_stations: Literal["reject", "accept"] = Field(
+        "reject", description="reject: refuse unknown identities with HTTP 404; accept: register."
+    )
+    require_password: bool = Field(False, description="Refuse stations without a password.")
+    allow_missing_subprotocol: bool = Field(
+        False, description="Accept stations that offer no subprotocol at all (old firmware)."
+    )
+    ping_interval: float | None = Field(60.0, description="WebSocket ping interval, s (None: off).")
+    ping_timeout: float | None = Field(30.0, description="Close after this long without pong, s.")
+    compression: bool = Field(False, description="permessage-deflate; off saves CPU and memory.")
+    max_message_size: int = Field(1 << 20, description="Largest accepted frame, bytes.")
+    call_timeout: float = Field(30.0, gt=0, description="How long to wait for a station's answer.")
+    auth_failures_per_minute: int = Field(
+        20, ge=1, description="Failed station logins per source address before refusing."
+    )
+
+    api_keys: CommaList = Field(default_factory=list, description="Operator API keys.")
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_ca: Path | None = Field(None, description="CA for client certificates (profile 3).")
+
+    node_id: str | None = Field(None, description="This node's name in a cluster.")
+    cluster_url: str | None = None
+
+    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("disabled_plugins", "api_keys", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'csms.db').resolve()}"
+
+    def plugin_settings(self, name: str, model: type[BaseModel]) -> BaseModel:
+        """Validate one plugin's section; errors name the setting."""
+        try:
+            return model.model_validate(self.plugins.get(name, {}))
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, f"plugins.{name}.")) from None
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build settings from every source; a bad value raises ConfigError naming it."""
+    if config_file is not None and not Path(config_file).is_file():
+        raise ConfigError(f"config file {config_file} does not exist")
+
+    class ConfiguredSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=config_file)
+
+    try:
+        return ConfiguredSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError, prefix: str = "") -> str:
+    problems = []
+    for error in exc.errors():
+        name = prefix + ".".join(str(part) for part in error["loc"])
+        problems.append(f"setting {name}: {error['msg']}")
+    return "; ".join(problems)

@@ -1,0 +1,96 @@
+"""The kernel's station records: registration, credentials, boot fields, liveness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from .security import hash_password
+from .storage import Database
+from .storage.models import BOOT_FIELDS, Station
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, station_id: str) -> Station | None:
+        async with self.db.session() as session:
+            return await session.get(Station, station_id)
+
+    async def create(self, station_id: str, password: str | None = None) -> Station:
+        station = Station(
+            id=station_id,
+            password_hash=hash_password(password) if password else None,
+            enabled=True,
+            created_at=utcnow(),
+        )
+        async with self.db.session() as session, session.begin():
+            session.add(station)
+        return station
+
+    async def update(self, station_id: str, **values: Any) -> bool:
+        if "password" in values:
+            password = values.pop("password")
+            values["password_hash"] = hash_password(password) if password else None
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(
+                update(Station).where(Station.id == station_id).values(**values)
+            )
+        return result.rowcount > 0
+
+    async def delete(self, station_id: str) -> bool:
+        async with self.db.session() as session, session.begin():
+            station = await session.get(Station, station_id)
+            if station is None:
+                return False
+            await session.delete(station)
+        return True
+
+    async def list(
+        self,
+        only: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[Station], int]:
+        query = select(Station)
+        count = select(func.count()).select_from(Station)
+        if only is not None:
+            query = query.where(Station.id.in_(list(only)))
+            count = count.where(Station.id.in_(list(only)))
+        if exclude is not None:
+            query = query.where(Station.id.not_in(list(exclude)))
+            count = count.where(Station.id.not_in(list(exclude)))
+        async with self.db.session() as session:
+            total = await session.scalar(count)
+            rows = await session.scalars(query.order_by(Station.id).offset(offset).limit(limit))
+            return list(rows), int(total or 0)
+
+    async def record_boot(self, station_id: str, payload: dict, status: str) -> None:
+        """Store the BootNotification fields and the registration status we answered."""
+        values: dict[str, Any] = {column: payload.get(key) for key, column in BOOT_FIELDS.items()}
+        values.update(registration_status=status, last_boot_at=utcnow(), last_seen=utcnow())
+        await self.update(station_id, **values)
+
+    async def mark_connected(self, station_id: str, node: str | None) -> None:
+        await self.update(station_id, connected_node=node, last_seen=utcnow())
+
+    async def save_last_seen(self, seen: dict[str, float]) -> None:
+        if not seen:
+            return
+        async with self.db.session() as session, session.begin():
+            await session.execute(
+                update(Station),
+                [
+                    {"id": sid, "last_seen": datetime.fromtimestamp(ts, UTC)}
+                    for sid, ts in seen.items()
+                ],
+            )

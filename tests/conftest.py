@@ -1,0 +1,93 @@
+"""Kernel tests run against a small in-test plugin, never the installed profile plugins."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from csms_core import hookimpl
+from csms_core.testing import ChargePoint, ocpp_url
+
+
+class KernelTestPlugin:
+    """Just enough OCPP for the kernel's tests: boot, heartbeat, a slow and a failing action."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.results: list[tuple[str, dict, dict | None]] = []
+        self.boot_status = "Accepted"
+
+    @hookimpl
+    def register_handlers(self, register: Any) -> None:
+        register("BootNotification", self.boot)
+        register("Heartbeat", self.heartbeat)
+        register("Authorize", self.authorize)
+        register("StatusNotification", self.fail)
+
+    @hookimpl
+    def register_actions(self, register: Any) -> None:
+        register("Reset", on_result=self.on_reset)
+        register("ChangeAvailability", check=self.check_availability)
+        register("ClearCache")
+
+    async def boot(self, station: Any, payload: dict) -> dict:
+        await station.app.stations.record_boot(station.id, payload, self.boot_status)
+        return {
+            "status": self.boot_status,
+            "currentTime": "2026-01-01T00:00:00.000Z",
+            "interval": 300,
+        }
+
+    async def heartbeat(self, station: Any, payload: dict) -> dict:
+        return {"currentTime": "2026-01-01T00:00:00.000Z"}
+
+    async def authorize(self, station: Any, payload: dict) -> dict:
+        if payload["idTag"] == "SLOW":
+            await asyncio.sleep(1.0)
+        return {"idTagInfo": {"status": "Accepted"}}
+
+    async def fail(self, station: Any, payload: dict) -> dict:
+        raise RuntimeError("plugin bug")
+
+    def check_availability(self, app: Any, station_id: str, payload: dict) -> None:
+        from csms_core import PayloadRejected
+
+        if payload["connectorId"] > 10:
+            raise PayloadRejected("connectorId above 10 is not allowed here")
+
+    async def on_reset(self, app: Any, station_id: str, request: dict, response: dict) -> None:
+        self.results.append((station_id, request, response))
+
+    @hookimpl
+    def station_connected(self, station_id: str) -> None:
+        self.events.append(("connected", station_id))
+
+    @hookimpl
+    def station_disconnected(self, station_id: str) -> None:
+        self.events.append(("disconnected", station_id))
+
+    @hookimpl
+    def station_booted(self, station_id: str, status: str) -> None:
+        self.events.append(("booted", (station_id, status)))
+
+
+@pytest.fixture
+def test_plugin() -> KernelTestPlugin:
+    return KernelTestPlugin()
+
+
+@pytest.fixture
+async def csms(make_csms: Any, test_plugin: KernelTestPlugin) -> Any:
+    return await make_csms(plugins=[("kerneltest", test_plugin)])
+
+
+@pytest.fixture
+async def booted(csms: Any, connect: Any) -> ChargePoint:
+    cp = await connect("CP1")
+    assert (await cp.boot())["status"] == "Accepted"
+    return cp
+
+
+__all__ = ["KernelTestPlugin", "ocpp_url"]
