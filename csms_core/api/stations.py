@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -194,30 +194,28 @@ async def call_station(
     timeout: Annotated[float | None, Query(gt=0, le=300)] = None,
 ) -> dict[str, Any]:
     """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer."""
-    try:
-        return await app.call(station_id, action, payload, timeout)
-    except ActionNotAvailable as exc:
-        return _error(501, str(exc))
-    except PayloadRejected as exc:
-        return _error(422, exc.reason, code=exc.code)
-    except UnknownStation as exc:
-        return _error(404, str(exc))
-    except StationNotConnected as exc:
-        return _error(409, str(exc))
-    except CallErrorReceived as exc:
-        return _error(502, str(exc), exc.code, exc.description, exc.details)
-    except CallTimeout as exc:
-        return _error(504, str(exc))
+    return await app.call(station_id, action, payload, timeout)
 
 
-def _error(
-    status_code: int,
-    detail: str,
-    code: str | None = None,
-    description: str | None = None,
-    details: dict | None = None,
-) -> Any:
-    body = CallErrorOut(
-        detail=detail, error_code=code, error_description=description, error_details=details
+CALL_FAILURE_STATUS = {
+    UnknownStation: 404,
+    StationNotConnected: 409,
+    PayloadRejected: 422,
+    ActionNotAvailable: 501,
+    CallErrorReceived: 502,
+    CallTimeout: 504,
+}
+
+
+async def call_failed_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Every route that lets ``app.call`` raise gets the contract's status codes for free."""
+    status_code = next(
+        (code for kind, code in CALL_FAILURE_STATUS.items() if isinstance(exc, kind)), 500
     )
+    body = CallErrorOut(detail=str(exc))
+    if isinstance(exc, PayloadRejected):
+        body = CallErrorOut(detail=exc.reason, error_code=exc.code)
+    elif isinstance(exc, CallErrorReceived):
+        body.error_code, body.error_description = exc.code, exc.description
+        body.error_details = exc.details
     return JSONResponse(body.model_dump(by_alias=True, exclude_none=True), status_code=status_code)
