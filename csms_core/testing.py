@@ -75,6 +75,7 @@ class ChargePoint:
         self.raw_frames: asyncio.Queue[list] = asyncio.Queue()
         self._pending: dict[str, asyncio.Future] = {}
         self._reader: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
 
     async def connect(self) -> ChargePoint:
         headers = {}
@@ -116,7 +117,10 @@ class ChargePoint:
                 frame = json.loads(raw)
                 message_type = frame[0] if isinstance(frame, list) and frame else None
                 if message_type == rpc.CALL:
-                    await self._on_call(IncomingCall(frame[1], frame[2], frame[3]))
+                    # A task, so a responder may itself call the CSMS and read the answer.
+                    task = asyncio.create_task(self._on_call(IncomingCall(*frame[1:4])))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
                     continue
                 future = self._pending.pop(frame[1], None) if message_type else None
                 if future is None:
