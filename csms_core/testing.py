@@ -192,6 +192,21 @@ class ChargePoint:
         )
 
 
+async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Wait until ``check()`` (sync or async) returns something truthy; return it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
 # --- pytest fixtures ---------------------------------------------------------------------
 
 

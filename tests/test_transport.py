@@ -14,12 +14,12 @@ from csms_core.testing import ChargePoint, ocpp_url
 
 
 async def test_station_identity_is_last_path_segment_percent_decoded(csms, connect):
-    await csms.stations.create("CP 7/α")
+    await csms.stations.create("CP 7/\u03b1")
     cp = ChargePoint(ocpp_url(csms, "/some/deep/prefix"), "CP%207%2F%CE%B1")
     await cp.connect()
     try:
         assert (await cp.boot())["status"] == "Accepted"
-        assert await csms.router.is_connected("CP 7/α")
+        assert await csms.router.is_connected("CP 7/\u03b1")
     finally:
         await cp.close()
 
