@@ -204,3 +204,14 @@ async def test_slow_station_does_not_block_another(csms, connect):
 async def test_station_callresult_with_unknown_id_is_ignored(booted):
     await booted.ws.send(json.dumps([3, "never-sent", {}]))
     assert "currentTime" in await booted.call("Heartbeat")
+
+
+async def test_pending_station_may_send_what_the_csms_asked_for(csms, connect, test_plugin):
+    test_plugin.boot_status = "Pending"
+    cp = await connect("CP1")
+    await cp.boot()
+    csms.router.local_session("CP1").context.allow_before_accepted("Heartbeat")
+    assert "currentTime" in await cp.call("Heartbeat")
+    with pytest.raises(CallErrorReceived) as caught:
+        await cp.call("Authorize", {"idTag": "A"})
+    assert caught.value.code == "SecurityError"
