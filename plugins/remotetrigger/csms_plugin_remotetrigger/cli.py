@@ -18,7 +18,7 @@ MESSAGES = [
 
 @click.command("trigger")
 @click.argument("station_id")
-@click.argument("message", type=click.Choice(MESSAGES, case_sensitive=False))
+@click.argument("message", type=click.Choice(MESSAGES, case_sensitive=False), metavar="MESSAGE")
 @click.option("--connector", type=click.IntRange(min=0), help="Connector id (omit for all).")
 @click.option(
     "--wait",
@@ -29,7 +29,11 @@ MESSAGES = [
 def trigger(
     client: ApiClient, station_id: str, message: str, connector: int | None, wait: float | None
 ) -> None:
-    """Ask a station to send MESSAGE now (TriggerMessage)."""
+    """Ask a station to send MESSAGE now (TriggerMessage).
+
+    MESSAGE: BootNotification, DiagnosticsStatusNotification, FirmwareStatusNotification,
+    Heartbeat, MeterValues or StatusNotification (any case).
+    """
     # click.Choice returns the choice as spelled in MESSAGES, whatever case was typed.
     body: dict = {"requestedMessage": message}
     if connector is not None:
