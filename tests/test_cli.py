@@ -57,7 +57,8 @@ async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
     ocpp_port, api_port = free_port(), free_port()
     env = {**os.environ, "CSMS_API_KEYS": "k1", "CSMS_HOST": "127.0.0.1"}
     env.pop("CSMS_TEST_DATABASE_URL", None)
-    created = subprocess.run(
+    created = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",
