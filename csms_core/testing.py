@@ -3,9 +3,10 @@
 Fixtures:
 - ``database_url``: a fresh database per test: SQLite in ``tmp_path``, or a new PostgreSQL
   database when ``CSMS_TEST_DATABASE_URL`` points at a server (``postgresql+asyncpg://...``).
-- ``make_csms(**settings, plugins=None)``: start a real server on ephemeral ports.
-  ``plugins=None`` loads every installed plugin; pass ``[("name", module_or_object), ...]``
-  to load only those.
+- ``make_csms(plugins=None, plugin_settings=None, **settings)``: start a real server on
+  ephemeral ports. ``plugins=None`` loads every installed plugin; pass
+  ``[("name", module_or_object), ...]`` to load only those. ``plugin_settings`` fills the
+  plugins' settings sections (``{"core": {"heartbeat_interval": 60}}``).
 - ``csms``: ``make_csms()`` with the defaults.
 - ``api``: an ``httpx.AsyncClient`` for the ``csms`` server's API, authenticated.
 - ``connect(station_id, password=None, ...)``: a connected :class:`ChargePoint`.
@@ -243,7 +244,11 @@ async def make_csms(tmp_path: Any, database_url: str) -> AsyncIterator[Callable[
 
     started: list[Csms] = []
 
-    async def make(plugins: list[tuple[str, object]] | None = None, **overrides: Any) -> Csms:
+    async def make(
+        plugins: list[tuple[str, object]] | None = None,
+        plugin_settings: dict[str, dict[str, Any]] | None = None,
+        **overrides: Any,
+    ) -> Csms:
         values: dict[str, Any] = {
             "host": "127.0.0.1",
             "ocpp_port": 0,
@@ -255,6 +260,8 @@ async def make_csms(tmp_path: Any, database_url: str) -> AsyncIterator[Callable[
             "call_timeout": 5.0,
         }
         values.update(overrides)
+        if plugin_settings is not None:
+            values["plugins"] = plugin_settings
         settings = Settings(**values)
         if plugins is None:
             manager = Plugins(disabled=settings.disabled_plugins)
