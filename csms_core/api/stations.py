@@ -172,3 +172,13 @@ async def call_station(
     Failures become the contract's status codes in ``call_failed_handler`` (api/server.py).
     """
     return await app.call(station_id, action, payload, timeout)
+
+
+# The core branch's names for the same thing; the exception handler maps failures.
+CALL_RESPONSES = CALL_ERROR_RESPONSES
+
+
+async def perform_call(
+    app: Any, station_id: str, action: str, payload: dict, timeout: float | None = None
+) -> Any:
+    return await app.call(station_id, action, payload, timeout)
