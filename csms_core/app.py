@@ -72,6 +72,8 @@ class Csms:
         self.api = ApiServer(self)
         await self.api.start()
         self.spawn(self._flush_last_seen_forever())
+        if self.settings.stall_warning_ms:
+            self.spawn(self._watch_loop(self.settings.stall_warning_ms / 1000))
         log.info(
             "CSMS node %s ready: plugins %s",
             self.node_id,
@@ -122,6 +124,22 @@ class Csms:
                 await self._flush_last_seen()
             except Exception:
                 log.exception("could not store last-seen times")
+
+    async def _watch_loop(self, threshold: float) -> None:
+        """Wake every few ms; waking late means something blocked the loop that long."""
+        period = min(0.005, threshold / 2)
+        longest = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                planned = loop.time() + period
+                await asyncio.sleep(period)
+                late = loop.time() - planned
+                longest = max(longest, late)
+                if late > threshold:
+                    log.warning("event loop stalled for %.1f ms", late * 1000)
+        finally:
+            log.info("event loop: longest stall %.1f ms", longest * 1000)
 
     async def _flush_last_seen(self) -> None:
         seen = {s.id: s.last_seen for s in self.router.local_sessions()}

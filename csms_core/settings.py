@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     tls_ca: Path | None = Field(None, description="CA for client certificates (profile 3).")
 
     node_id: str | None = Field(None, description="This node's name (default host-pid).")
+    stall_warning_ms: float = Field(
+        0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."
+    )
 
     plugins: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Each plugin's own section, by plugin name."
