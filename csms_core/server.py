@@ -156,7 +156,7 @@ class OcppServer:
         finally:
             await self.app.router.detach(session)
             if self.app.router.local_session(station_id) is None:
-                await self.app.stations.update(station_id, connected_node=None)
+                await self.app.stations.mark_disconnected(station_id)
             log.info("%s disconnected", station_id)
             await self.app.plugins.fire("station_disconnected", app=self.app, station_id=station_id)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from .security import hash_password
 from .storage import Database
@@ -17,24 +17,47 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Built once: the connect, boot and disconnect writes go through the group commit.
+_INSERT = insert(Station)
+_BY_ID = Station.id == bindparam("b_id")
+_CONNECTED = (
+    update(Station)
+    .where(_BY_ID)
+    .values(connected_node=bindparam("b_node"), last_seen=bindparam("b_seen"))
+)
+_DISCONNECTED = update(Station).where(_BY_ID).values(connected_node=None)
+_BOOTED = (
+    update(Station)
+    .where(_BY_ID)
+    .values(
+        {
+            **{column: bindparam(f"b_{column}") for column in BOOT_FIELDS.values()},
+            "registration_status": bindparam("b_status"),
+            "last_boot_at": bindparam("b_seen"),
+            "last_seen": bindparam("b_seen"),
+        }
+    )
+)
+_LAST_SEEN = update(Station).where(_BY_ID).values(last_seen=bindparam("b_seen"))
+
+
 class StationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get(self, station_id: str) -> Station | None:
-        async with self.db.session() as session:
+        async with self.db.read_session() as session:
             return await session.get(Station, station_id)
 
     async def create(self, station_id: str, password: str | None = None) -> Station:
-        station = Station(
-            id=station_id,
-            password_hash=hash_password(password) if password else None,
-            enabled=True,
-            created_at=utcnow(),
-        )
-        async with self.db.session() as session, session.begin():
-            session.add(station)
-        return station
+        values = {
+            "id": station_id,
+            "password_hash": hash_password(password) if password else None,
+            "enabled": True,
+            "created_at": utcnow(),
+        }
+        await self.db.write((_INSERT, values))
+        return Station(**values)
 
     async def update(self, station_id: str, **values: Any) -> bool:
         if "password" in values:
@@ -76,21 +99,27 @@ class StationStore:
 
     async def record_boot(self, station_id: str, payload: dict, status: str) -> None:
         """Store the BootNotification fields and the registration status we answered."""
-        values: dict[str, Any] = {column: payload.get(key) for key, column in BOOT_FIELDS.items()}
-        values.update(registration_status=status, last_boot_at=utcnow(), last_seen=utcnow())
-        await self.update(station_id, **values)
+        values: dict[str, Any] = {
+            f"b_{column}": payload.get(key) for key, column in BOOT_FIELDS.items()
+        }
+        values.update(b_id=station_id, b_status=status, b_seen=utcnow())
+        await self.db.write((_BOOTED, values))
 
     async def mark_connected(self, station_id: str, node: str | None) -> None:
-        await self.update(station_id, connected_node=node, last_seen=utcnow())
+        await self.db.write((_CONNECTED, {"b_id": station_id, "b_node": node, "b_seen": utcnow()}))
+
+    async def mark_disconnected(self, station_id: str) -> None:
+        await self.db.write((_DISCONNECTED, {"b_id": station_id}))
 
     async def save_last_seen(self, seen: dict[str, float]) -> None:
         if not seen:
             return
-        async with self.db.session() as session, session.begin():
-            await session.execute(
-                update(Station),
+        await self.db.write(
+            (
+                _LAST_SEEN,
                 [
-                    {"id": sid, "last_seen": datetime.fromtimestamp(ts, UTC)}
+                    {"b_id": sid, "b_seen": datetime.fromtimestamp(ts, UTC)}
                     for sid, ts in seen.items()
                 ],
             )
+        )

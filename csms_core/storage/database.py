@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from .writer import GroupCommit, Step
+
 
 class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
@@ -23,18 +25,37 @@ class Database:
         else:
             options.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine = create_async_engine(self.url, **options)
+        self.read_engine = self.engine
         if self.is_sqlite:
             _tune_sqlite(self.engine.sync_engine)
+            # Readers begin deferred: in WAL they never wait for the writer, whereas
+            # BEGIN IMMEDIATE would queue every read behind the write lock.
+            self.read_engine = create_async_engine(self.url, **options)
+            _tune_sqlite(self.read_engine.sync_engine, immediate=False)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.writer = GroupCommit(self)
 
     def session(self) -> AsyncSession:
         return self.sessions()
 
+    def read_session(self) -> AsyncSession:
+        """A session for reads only (SQLite: on connections that refuse writes)."""
+        return self.read_sessions()
+
+    async def write(self, *steps: Step) -> None:
+        """Run these (statement, rows) steps atomically in the next group commit; returns
+        once committed. For hot-path writes that need no read in the same transaction."""
+        await self.writer.write(*steps)
+
     async def close(self) -> None:
+        await self.writer.close()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
-def _tune_sqlite(engine: Any) -> None:
+def _tune_sqlite(engine: Any, immediate: bool = True) -> None:
     # WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock up
     # front so two transactions never deadlock upgrading a read lock (SQLAlchemy's recipe).
     @event.listens_for(engine, "connect")
@@ -45,8 +66,10 @@ def _tune_sqlite(engine: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if not immediate:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
