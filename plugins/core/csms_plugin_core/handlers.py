@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,7 @@ def _settings(station: Any) -> Any:
 async def boot_notification(station: Any, payload: dict) -> dict:
     app = station.app
     settings = _settings(station)
-    async with app.db.session() as session:
+    async with app.db.read_session() as session:
         override = await session.get(Registration, station.id)
     status = override.status if override is not None else settings.registration_status
     await app.stations.record_boot(station.id, payload, status)
@@ -47,18 +47,38 @@ async def heartbeat(station: Any, payload: dict) -> dict:
     return {"currentTime": utc_now_iso()}
 
 
-async def _upsert_connector(session: AsyncSession, values: dict[str, Any]) -> None:
-    dialect = session.bind.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ConnectorStatus).values(**values)
-    keys = ("station_id", "connector_id")
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={k: statement.excluded[k] for k in values if k not in keys},
-        # A late, older notification must not overwrite a newer status.
-        where=ConnectorStatus.timestamp <= statement.excluded.timestamp,
+def _connector_upsert(dialect: str) -> Any:
+    """INSERT .. ON CONFLICT DO UPDATE for the connector's latest status, built once."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert_(ConnectorStatus)
+        keys = ("station_id", "connector_id")
+        statement = _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                c.name: statement.excluded[c.name]
+                for c in ConnectorStatus.__table__.columns
+                if c.name not in keys
+            },
+            # A late, older notification must not overwrite a newer status.
+            where=ConnectorStatus.timestamp <= statement.excluded.timestamp,
+        )
+    return statement
+
+
+_UPSERTS: dict[str, Any] = {}
+_STATUS_EVENT_INSERT = insert(StatusEvent)
+_METER_INSERT = insert(MeterValue)
+_TX_LAST_METER = (
+    update(Transaction)
+    .where(
+        Transaction.id == bindparam("b_tx"),
+        Transaction.station_id == bindparam("b_station"),
+        Transaction.stop_timestamp.is_(None),
     )
-    await session.execute(statement)
+    .values(last_meter_wh=bindparam("b_wh"))
+)
 
 
 async def status_notification(station: Any, payload: dict) -> dict:
@@ -75,10 +95,12 @@ async def status_notification(station: Any, payload: dict) -> dict:
         "vendor_id": payload.get("vendorId"),
         "vendor_error_code": payload.get("vendorErrorCode"),
         "timestamp": timestamp,
+        "received_at": now,
     }
-    async with app.db.session() as session, session.begin():
-        await _upsert_connector(session, {**values, "received_at": now})
-        session.add(StatusEvent(**values, received_at=now))
+    # Group commit: answered once the batch holding both rows has committed.
+    await app.db.write(
+        (_connector_upsert(app.db.engine.dialect.name), values), (_STATUS_EVENT_INSERT, values)
+    )
     station.after_reply(
         lambda: app.fire(
             "status_changed", station_id=station.id, connector_id=connector_id, status=payload
@@ -158,43 +180,45 @@ def _meter_rows(
     transaction_id: int | None,
     meter_values: list[dict],
     source: str,
-) -> list[MeterValue]:
+) -> list[dict[str, Any]]:
+    """One row (a dict of MeterValue columns) per sampledValue."""
     now = store.utcnow()
     rows = []
     for meter_value in meter_values:
         timestamp = parse_timestamp(meter_value["timestamp"])
         for sampled in meter_value["sampledValue"]:
+            get = sampled.get
             rows.append(
-                MeterValue(
-                    station_id=station_id,
-                    connector_id=connector_id,
-                    transaction_id=transaction_id,
-                    timestamp=timestamp,
-                    value=sampled["value"],
-                    context=sampled.get("context"),
-                    format=sampled.get("format"),
-                    measurand=sampled.get("measurand"),
-                    phase=sampled.get("phase"),
-                    location=sampled.get("location"),
-                    unit=sampled.get("unit"),
-                    source=source,
-                    received_at=now,
-                )
+                {
+                    "station_id": station_id,
+                    "connector_id": connector_id,
+                    "transaction_id": transaction_id,
+                    "timestamp": timestamp,
+                    "value": sampled["value"],
+                    "context": get("context"),
+                    "format": get("format"),
+                    "measurand": get("measurand"),
+                    "phase": get("phase"),
+                    "location": get("location"),
+                    "unit": get("unit"),
+                    "source": source,
+                    "received_at": now,
+                }
             )
     return rows
 
 
-def _last_energy_wh(rows: list[MeterValue]) -> float | None:
+def _last_energy_wh(rows: list[dict[str, Any]]) -> float | None:
     """The latest whole-meter Energy.Active.Import.Register reading (the default measurand)."""
     best: tuple[datetime, float] | None = None
     for row in rows:
-        if (row.measurand or store.ENERGY_REGISTER) != store.ENERGY_REGISTER:
+        if (row["measurand"] or store.ENERGY_REGISTER) != store.ENERGY_REGISTER:
             continue
-        if row.phase or (row.format or "Raw") != "Raw":
+        if row["phase"] or (row["format"] or "Raw") != "Raw":
             continue
-        wh = store.to_wh(row.value, row.unit)
-        if wh is not None and (best is None or row.timestamp >= best[0]):
-            best = (row.timestamp, wh)
+        wh = store.to_wh(row["value"], row["unit"])
+        if wh is not None and (best is None or row["timestamp"] >= best[0]):
+            best = (row["timestamp"], wh)
     return best[1] if best else None
 
 
@@ -230,8 +254,8 @@ async def stop_transaction(station: Any, payload: dict) -> dict:
             payload.get("transactionData") or [],
             "StopTransaction",
         )
-        session.add_all(rows)
-        await session.flush()
+        if rows:
+            await session.execute(_METER_INSERT, rows)
         if tx is None:
             # Never lose a stop: keep it for an operator to reconcile.
             session.add(
@@ -268,16 +292,19 @@ async def stop_transaction(station: Any, payload: dict) -> dict:
 async def meter_values(station: Any, payload: dict) -> dict:
     app = station.app
     transaction_id = payload.get("transactionId")
-    async with app.db.session() as session, session.begin():
-        rows = _meter_rows(
-            station.id, payload["connectorId"], transaction_id, payload["meterValue"], "MeterValues"
-        )
-        session.add_all(rows)
-        tx = await _own_transaction(session, station.id, transaction_id)
-        if tx is not None and tx.stop_timestamp is None:
-            reading = _last_energy_wh(rows)
-            if reading is not None:
-                tx.last_meter_wh = reading
+    rows = _meter_rows(
+        station.id, payload["connectorId"], transaction_id, payload["meterValue"], "MeterValues"
+    )
+    steps: list[Any] = [(_METER_INSERT, rows)]
+    if transaction_id is not None and 0 < transaction_id <= MAX_INT32:
+        reading = _last_energy_wh(rows)
+        if reading is not None:
+            # Only our own, still open transaction: the WHERE does the check, no read needed.
+            steps.append(
+                (_TX_LAST_METER, {"b_tx": transaction_id, "b_station": station.id, "b_wh": reading})
+            )
+    # Group commit: answered once the batch holding these rows has committed.
+    await app.db.write(*steps)
     station.after_reply(
         lambda: app.fire("meter_values_received", station_id=station.id, payload=payload)
     )
