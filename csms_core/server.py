@@ -70,6 +70,9 @@ class OcppServer:
             max_size=s.max_message_size,
             ssl=ssl_context,
             server_header="csms",
+            # A reconnect storm: thousands of SYNs at once; asyncio's default of 100
+            # drops the rest, and each dropped station waits a second to retry.
+            backlog=4096,
         )
         self.port = next(iter(self.server.sockets)).getsockname()[1]
         log.info(

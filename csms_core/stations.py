@@ -46,8 +46,7 @@ class StationStore:
         self.db = db
 
     async def get(self, station_id: str) -> Station | None:
-        async with self.db.read_session() as session:
-            return await session.get(Station, station_id)
+        return await self.db.get(Station, station_id)
 
     async def create(self, station_id: str, password: str | None = None) -> Station:
         values = {

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from .reader import BatchGet
 from .writer import GroupCommit, Step
 
 
@@ -35,6 +36,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.writer = GroupCommit(self)
+        self._loaders: dict[Any, BatchGet] = {}
 
     def session(self) -> AsyncSession:
         return self.sessions()
@@ -42,6 +44,13 @@ class Database:
     def read_session(self) -> AsyncSession:
         """A session for reads only (SQLite: on connections that refuse writes)."""
         return self.read_sessions()
+
+    async def get(self, model: Any, key: Any) -> Any:
+        """Row of ``model`` by primary key, or None; concurrent lookups share one query."""
+        loader = self._loaders.get(model)
+        if loader is None:
+            loader = self._loaders[model] = BatchGet(self, model)
+        return await loader.get(key)
 
     async def write(self, *steps: Step) -> None:
         """Run these (statement, rows) steps atomically in the next group commit; returns
