@@ -87,8 +87,16 @@ def serve(config: Path | None, disabled: tuple[str, ...], no_migrate: bool, **op
             "note: no API keys in settings; keys made with `csms api-keys create NAME` work too",
             err=True,
         )
+    loop_factory = None
+    if settings.event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise click.ClickException("event_loop = uvloop needs: pip install uvloop") from None
+        loop_factory = uvloop.new_event_loop
     try:
-        asyncio.run(app.serve_forever())
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(app.serve_forever())
     except OSError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     tls_ca: Path | None = Field(None, description="CA for client certificates (profile 3).")
 
     node_id: str | None = Field(None, description="This node's name (default host-pid).")
+    event_loop: Literal["asyncio", "uvloop"] = Field(
+        "asyncio", description="uvloop needs the csms-core[uvloop] extra."
+    )
+    gc_tuning: bool = Field(
+        True, description="Freeze start-up objects and collect less often (shorter pauses)."
+    )
     stall_warning_ms: float = Field(
         0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."
     )
