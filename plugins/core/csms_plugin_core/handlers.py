@@ -34,8 +34,7 @@ def _settings(station: Any) -> Any:
 async def boot_notification(station: Any, payload: dict) -> dict:
     app = station.app
     settings = _settings(station)
-    async with app.db.read_session() as session:
-        override = await session.get(Registration, station.id)
+    override = await app.db.get(Registration, station.id)
     status = override.status if override is not None else settings.registration_status
     await app.stations.record_boot(station.id, payload, status)
     # Pending/Rejected: the interval tells the station when to boot again.
