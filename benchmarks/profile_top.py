@@ -15,6 +15,7 @@ def main() -> None:
     parser.add_argument("profile", type=Path)
     parser.add_argument("--limit", type=int, default=30)
     parser.add_argument("--filter", default="", help="only frames containing this in total view")
+    parser.add_argument("--stack", default="", help="only samples whose stack contains this")
     args = parser.parse_args()
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
@@ -25,6 +26,9 @@ def main() -> None:
             continue
         count = int(count_text)
         samples += count
+        if args.stack not in stack:
+            samples -= count
+            continue
         frames = stack.split(";")
         own[frames[-1]] += count
         for frame in set(frames):

@@ -51,6 +51,7 @@ class Options:
     storm_stations: int = 10_000
     db: str = "sqlite"
     sources: int = 1
+    keep: bool = False
     server_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -176,7 +177,10 @@ class Server:
         errors = [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
         if self.pg_database:
             await drop_pg_database(self.pg_database)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.options.keep:
+            print(f"kept {self.tmp}", flush=True)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return {
             "stalls_over_25ms": len(stalls),
             "longest_stall_ms": float(longest[-1])
@@ -507,6 +511,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[list[str], Options, argpa
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="K=V", help="extra CSMS_* settings"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the server's temp dir and log")
     parser.add_argument("--output", type=Path, help="JSON file (default: results/<time>.json)")
     parser.add_argument(
         "--client-loop",
@@ -531,6 +536,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[list[str], Options, argpa
         "storm_stations",
         "db",
         "sources",
+        "keep",
     ):
         value = getattr(args, key)
         if value is not None:
