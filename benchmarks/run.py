@@ -220,6 +220,7 @@ class Window:
 
     def __init__(self, server: Server) -> None:
         self.server = server
+        self.log_offset = server.log_path.stat().st_size
         self.spy: subprocess.Popen | None = None
         if Window.profile_to is not None and shutil.which("py-spy"):
             path = Window.profile_to.with_name(f"{Window.profile_to.stem}-{server.kind}.txt")
@@ -232,12 +233,18 @@ class Window:
         self.server_cpu0 = cpu_seconds(server.pid)
         self.client_cpu0 = own_cpu_seconds()
 
-    def close(self) -> dict[str, float]:
+    def close(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.t0
         if self.spy is not None:
             self.spy.send_signal(2)  # py-spy writes its file on SIGINT
             self.spy.wait(30)
+        with self.server.log_path.open("rb") as log:
+            log.seek(self.log_offset)
+            stalls = [float(x) for x in STALL_RE.findall(log.read().decode(errors="replace"))]
         return {
+            # Stalls the server logged during the measured window (over 25 ms only).
+            "window_stalls_over_25ms": len(stalls),
+            "window_longest_stall_ms": max(stalls) if stalls else None,
             "seconds": round(wall, 3),
             "server_cpu_percent": round(
                 100 * (cpu_seconds(self.server.pid) - self.server_cpu0) / wall, 1
@@ -285,7 +292,7 @@ async def steady(server: Server, options: Options) -> dict[str, Any]:
     }
 
 
-def per_message(measured: dict[str, float], who: str, total: int) -> float | None:
+def per_message(measured: dict[str, Any], who: str, total: int) -> float | None:
     if not total:
         return None
     cpu = measured[f"{who}_cpu_percent"] / 100 * measured["seconds"]
@@ -432,8 +439,15 @@ def summary(result: dict[str, Any]) -> str:
     parts.append(
         f"RSS {result['rss_started_bytes'] / mb:.0f}->{result['rss_after_bytes'] / mb:.0f} MB"
     )
-    if result.get("longest_stall_ms") is not None:
-        parts.append(f"longest stall {result['longest_stall_ms']:.0f} ms")
+    if result["server"] == "reference":
+        pass  # it has no stall monitor
+    elif result.get("window_stalls_over_25ms"):
+        parts.append(
+            f"{result['window_stalls_over_25ms']} stalls >25 ms "
+            f"(longest {result['window_longest_stall_ms']:.0f} ms)"
+        )
+    else:
+        parts.append("no stall >25 ms")
     parts.append(f"errors {errors}")
     parts.append(f"load {result['load_average_before'][0]}")
     return ", ".join(parts)

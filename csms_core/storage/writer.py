@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.sql import Executable
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from .database import Database
 
 log = logging.getLogger("csms.storage")
@@ -23,7 +26,8 @@ log = logging.getLogger("csms.storage")
 Params = dict[str, Any] | Sequence[dict[str, Any]]
 Step = tuple[Executable, Params]
 
-MAX_BATCH = 1000  # jobs per transaction: bounds one commit's time on the loop's thread
+MAX_BATCH = 1000  # jobs per transaction
+MAX_SYNC_BATCH = 200  # on the loop's thread (SQLite): bounds how long one commit blocks it
 
 
 class _Job:
@@ -43,15 +47,17 @@ class GroupCommit:
     by job, so one bad row fails only its own caller.
     """
 
-    def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, db: Database, max_batch: int | None = None) -> None:
         self.db = db
-        self.max_batch = max_batch
+        self.max_batch = max_batch or (MAX_SYNC_BATCH if db.write_engine is not None else MAX_BATCH)
         self._jobs: list[_Job] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._closing = False
+        self._sqlite = _SqliteWriter(db.write_engine) if db.write_engine is not None else None
         self.batches = 0
         self.jobs = 0
+        self.seconds = 0.0  # spent committing: with batches and jobs, the writer's load
 
     async def write(self, *steps: Step) -> None:
         loop = asyncio.get_running_loop()
@@ -79,6 +85,7 @@ class GroupCommit:
                 await self._commit_batch(batch)
 
     async def _commit_batch(self, batch: list[_Job]) -> None:
+        started = time.perf_counter()
         try:
             await self._commit(batch)
         except Exception as exc:
@@ -92,6 +99,7 @@ class GroupCommit:
             return
         self.batches += 1
         self.jobs += len(batch)
+        self.seconds += time.perf_counter() - started
         for job in batch:
             if not job.future.done():
                 job.future.set_result(None)
@@ -107,6 +115,14 @@ class GroupCommit:
                     group[1].append(params)
                 else:
                     group[1].extend(params)
+        if self._sqlite is not None:
+            try:
+                self._sqlite.commit(list(groups.values()))
+                return
+            except _Busy:
+                pass  # another connection holds the write lock: wait for it off the loop
+            except Exception:
+                pass  # the async path below raises SQLAlchemy's error for the retry
         async with self.db.engine.begin() as connection:
             for statement, rows in groups.values():
                 if rows:
@@ -125,3 +141,88 @@ class GroupCommit:
         await self._task
         self._task = None
         self._closing = False
+        if self.batches:
+            log.info(
+                "group commit: %d jobs in %d transactions, %.1f ms each on average",
+                self.jobs,
+                self.batches,
+                1000 * self.seconds / self.batches,
+            )
+
+
+class _Busy(Exception):
+    pass
+
+
+class _SqliteWriter:
+    """The group commit's own SQLite connection, used on the event loop's thread.
+
+    Statements are compiled once per shape; rows go to the driver's executemany as
+    tuples, with SQLAlchemy's own bind processors (datetimes) applied once per distinct
+    value. Per row this is a few microseconds instead of SQLAlchemy's ~30.
+    """
+
+    MAX_PLANS = 500
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._raw: Any = None
+        self._plans: dict[tuple[Executable, tuple[str, ...]], Any] = {}
+
+    def _plan(self, statement: Executable, keys: tuple[str, ...]) -> Any:
+        plan = self._plans.get((statement, keys))
+        if plan is None:
+            if len(self._plans) >= self.MAX_PLANS:
+                self._plans.clear()
+            compiled = statement.compile(  # type: ignore[attr-defined]
+                dialect=self.engine.dialect, column_keys=list(keys)
+            )
+            if compiled.insert_prefetch or compiled.update_prefetch or not compiled.positional:
+                plan = False  # Python-side defaults: leave it to SQLAlchemy
+            else:
+                names = compiled.positiontup
+                processors = compiled._bind_processors
+                plan = (compiled.string, [(n, processors.get(n)) for n in names])
+            self._plans[(statement, keys)] = plan
+        return plan
+
+    def commit(self, groups: list[tuple[Executable, list[dict[str, Any]]]]) -> None:
+        work = []
+        memo: dict[Any, Any] = {}
+        for statement, rows in groups:
+            if not rows:
+                continue
+            keys = tuple(rows[0])
+            plan = self._plan(statement, keys)
+            if not plan or any(tuple(row) != keys for row in rows):
+                raise ValueError("not for the fast path")
+            sql, columns = plan
+            tuples = []
+            for row in rows:
+                values = []
+                for name, process in columns:
+                    value = row[name]
+                    if process is not None and value is not None:
+                        done = memo.get(value)
+                        if done is None:
+                            done = memo[value] = process(value)
+                        value = done
+                    values.append(value)
+                tuples.append(values)
+            work.append((sql, tuples))
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        connection = self._raw.driver_connection
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise _Busy() from exc
+            raise
+        try:
+            for sql, tuples in work:
+                connection.executemany(sql, tuples)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
