@@ -45,7 +45,8 @@ class Database:
                 pool_timeout=0.1,  # the writer keeps its one connection; nobody waits
             )
             # Never wait for the lock on the loop's thread: busy -> the async path waits.
-            _tune_sqlite(self.write_engine, busy_timeout_ms=0)
+            # Nor checkpoint there (it fsyncs): the writer checkpoints in a thread.
+            _tune_sqlite(self.write_engine, busy_timeout_ms=0, autocheckpoint=False)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.writer = GroupCommit(self)
@@ -79,7 +80,9 @@ class Database:
             self.write_engine.dispose()
 
 
-def _tune_sqlite(engine: Any, immediate: bool = True, busy_timeout_ms: int = 30000) -> None:
+def _tune_sqlite(
+    engine: Any, immediate: bool = True, busy_timeout_ms: int = 30000, autocheckpoint: bool = True
+) -> None:
     # WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock up
     # front so two transactions never deadlock upgrading a read lock (SQLAlchemy's recipe).
     @event.listens_for(engine, "connect")
@@ -92,6 +95,8 @@ def _tune_sqlite(engine: Any, immediate: bool = True, busy_timeout_ms: int = 300
         cursor.execute("PRAGMA foreign_keys=ON")
         if not immediate:
             cursor.execute("PRAGMA query_only=ON")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")

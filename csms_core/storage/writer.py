@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ Step = tuple[Executable, Params]
 
 MAX_BATCH = 1000  # jobs per transaction
 MAX_SYNC_BATCH = 200  # on the loop's thread (SQLite): bounds how long one commit blocks it
+CHECKPOINT_SECONDS = 1.0  # SQLite: how often the WAL is copied back, in a thread
 
 
 class _Job:
@@ -75,6 +77,8 @@ class GroupCommit:
 
     async def _run(self) -> None:
         assert self._wakeup is not None
+        checkpoint: asyncio.Task | None = None
+        last_checkpoint = time.monotonic()
         while not (self._closing and not self._jobs):
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -83,6 +87,15 @@ class GroupCommit:
                 batch = self._jobs[: self.max_batch]
                 del self._jobs[: self.max_batch]
                 await self._commit_batch(batch)
+            if (
+                self._sqlite is not None
+                and (checkpoint is None or checkpoint.done())
+                and time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS
+            ):
+                last_checkpoint = time.monotonic()
+                checkpoint = asyncio.ensure_future(asyncio.to_thread(self._sqlite.checkpoint))
+        if checkpoint is not None:
+            await checkpoint
 
     async def _commit_batch(self, batch: list[_Job]) -> None:
         started = time.perf_counter()
@@ -185,6 +198,17 @@ class _SqliteWriter:
                 plan = (compiled.string, [(n, processors.get(n)) for n in names])
             self._plans[(statement, keys)] = plan
         return plan
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (fsync included) from a worker thread."""
+        try:
+            connection = sqlite3.connect(self.engine.url.database, timeout=30)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                connection.close()
+        except Exception:
+            log.exception("WAL checkpoint failed")
 
     def commit(self, groups: list[tuple[Executable, list[dict[str, Any]]]]) -> None:
         work = []
