@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -190,12 +191,19 @@ class _SqliteWriter:
             compiled = statement.compile(  # type: ignore[attr-defined]
                 dialect=self.engine.dialect, column_keys=list(keys)
             )
-            if compiled.insert_prefetch or compiled.update_prefetch or not compiled.positional:
+            if (
+                compiled.insert_prefetch
+                or compiled.update_prefetch
+                or not compiled.positional
+                or not compiled.positiontup
+            ):
                 plan = False  # Python-side defaults: leave it to SQLAlchemy
             else:
                 names = compiled.positiontup
                 processors = compiled._bind_processors
-                plan = (compiled.string, [(n, processors.get(n)) for n in names])
+                converted = [(i, processors[n]) for i, n in enumerate(names) if n in processors]
+                getter = operator.itemgetter(*names) if len(names) > 1 else None
+                plan = (compiled.string, names, getter, converted)
             self._plans[(statement, keys)] = plan
         return plan
 
@@ -220,18 +228,18 @@ class _SqliteWriter:
             plan = self._plan(statement, keys)
             if not plan or any(tuple(row) != keys for row in rows):
                 raise ValueError("not for the fast path")
-            sql, columns = plan
+            sql, names, getter, converted = plan
             tuples = []
             for row in rows:
-                values = []
-                for name, process in columns:
-                    value = row[name]
-                    if process is not None and value is not None:
+                # itemgetter builds the row's tuple in C; only datetimes need converting.
+                values = list(getter(row)) if getter is not None else [row[names[0]]]
+                for index, process in converted:
+                    value = values[index]
+                    if value is not None:
                         done = memo.get(value)
                         if done is None:
                             done = memo[value] = process(value)
-                        value = done
-                    values.append(value)
+                        values[index] = done
                 tuples.append(values)
             work.append((sql, tuples))
         if self._raw is None:
