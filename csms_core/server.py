@@ -66,6 +66,7 @@ class OcppServer:
             subprotocols=[SUBPROTOCOL],
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
+            open_timeout=s.handshake_timeout,
             compression="deflate" if s.compression else None,
             max_size=s.max_message_size,
             ssl=ssl_context,

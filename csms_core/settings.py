@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     )
     ping_interval: float | None = Field(60.0, description="WebSocket ping interval, s (None: off).")
     ping_timeout: float | None = Field(30.0, description="Close after this long without pong, s.")
+    handshake_timeout: float = Field(
+        30.0, gt=0, description="Seconds a WebSocket opening handshake may take."
+    )
     compression: bool = Field(False, description="permessage-deflate; off saves CPU and memory.")
     max_message_size: int = Field(1 << 20, description="Largest accepted frame, bytes.")
     call_timeout: float = Field(30.0, gt=0, description="How long to wait for a station's answer.")
