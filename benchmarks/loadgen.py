@@ -209,7 +209,7 @@ class Station:
 
 
 async def connect_all(
-    stations: list[Station], target: Target, concurrency: int = 200, boot: bool = True
+    stations: list[Station], target: Target, concurrency: int = 500, boot: bool = True
 ) -> None:
     """Bring stations up with bounded concurrency (set-up, not measured)."""
     gate = asyncio.Semaphore(concurrency)

@@ -45,9 +45,9 @@ class Options:
     warmup: float = 3.0
     fixed_stations: int = 10_000
     fixed_rate: float = 3000.0
-    fixed_duration: float = 20.0
+    fixed_duration: float = 15.0
     idle_stations: int = 10_000
-    idle_hold: float = 5.0
+    idle_hold: float = 3.0
     storm_stations: int = 10_000
     db: str = "sqlite"
     sources: int = 1
