@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         "asyncio", description="uvloop needs the csms-core[uvloop] extra."
     )
     gc_tuning: bool = Field(
-        True, description="Freeze start-up objects and collect less often (shorter pauses)."
+        False, description="Freeze start-up objects and collect less often (not yet shown to help)."
     )
     stall_warning_ms: float = Field(
         0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."
