@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -33,10 +33,20 @@ class Database:
             # BEGIN IMMEDIATE would queue every read behind the write lock.
             self.read_engine = create_async_engine(self.url, **options)
             _tune_sqlite(self.read_engine.sync_engine, immediate=False)
-        # SQLite: the group commit has its own connection, used from a worker thread.
-        self.sqlite_path: str | None = None
+        # SQLite: the group commit writes on the event loop's own thread, with the plain
+        # driver. Through aiosqlite's thread every row of an executemany re-acquires the
+        # GIL from the busy loop thread, and a batch took ~1 ms per message.
+        self.write_engine: Engine | None = None
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
-            self.sqlite_path = self.url.database
+            self.write_engine = create_engine(
+                self.url.set(drivername="sqlite+pysqlite"),
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=0.1,  # the writer keeps its one connection; nobody waits
+            )
+            # Never wait for the lock on the loop's thread: busy -> the async path waits.
+            # Nor checkpoint there (it fsyncs): the writer checkpoints in a thread.
+            _tune_sqlite(self.write_engine, busy_timeout_ms=0, autocheckpoint=False)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.writer = GroupCommit(self)
@@ -66,9 +76,13 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+        if self.write_engine is not None:
+            self.write_engine.dispose()
 
 
-def _tune_sqlite(engine: Any, immediate: bool = True) -> None:
+def _tune_sqlite(
+    engine: Any, immediate: bool = True, busy_timeout_ms: int = 30000, autocheckpoint: bool = True
+) -> None:
     # WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock up
     # front so two transactions never deadlock upgrading a read lock (SQLAlchemy's recipe).
     @event.listens_for(engine, "connect")
@@ -77,10 +91,12 @@ def _tune_sqlite(engine: Any, immediate: bool = True) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         if not immediate:
             cursor.execute("PRAGMA query_only=ON")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.sql import Executable
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from .database import Database
 
 log = logging.getLogger("csms.storage")
@@ -27,6 +29,8 @@ Params = dict[str, Any] | Sequence[dict[str, Any]]
 Step = tuple[Executable, Params]
 
 MAX_BATCH = 1000  # jobs per transaction
+MAX_SYNC_BATCH = 200  # on the loop's thread (SQLite): bounds how long one commit blocks it
+CHECKPOINT_SECONDS = 1.0  # SQLite: how often the WAL is copied back, in a thread
 
 
 class _Job:
@@ -48,14 +52,12 @@ class GroupCommit:
 
     def __init__(self, db: Database, max_batch: int | None = None) -> None:
         self.db = db
-        self.max_batch = max_batch or MAX_BATCH
+        self.max_batch = max_batch or (MAX_SYNC_BATCH if db.write_engine is not None else MAX_BATCH)
         self._jobs: list[_Job] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._closing = False
-        self._sqlite = (
-            _SqliteWriter(db.sqlite_path, db.engine.dialect) if db.sqlite_path is not None else None
-        )
+        self._sqlite = _SqliteWriter(db.write_engine) if db.write_engine is not None else None
         self.batches = 0
         self.jobs = 0
         self.seconds = 0.0  # spent committing: with batches and jobs, the writer's load
@@ -76,6 +78,8 @@ class GroupCommit:
 
     async def _run(self) -> None:
         assert self._wakeup is not None
+        checkpoint: asyncio.Task | None = None
+        last_checkpoint = time.monotonic()
         while not (self._closing and not self._jobs):
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -84,8 +88,15 @@ class GroupCommit:
                 batch = self._jobs[: self.max_batch]
                 del self._jobs[: self.max_batch]
                 await self._commit_batch(batch)
-        if self._sqlite is not None:
-            await asyncio.to_thread(self._sqlite.close)
+            if (
+                self._sqlite is not None
+                and (checkpoint is None or checkpoint.done())
+                and time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS
+            ):
+                last_checkpoint = time.monotonic()
+                checkpoint = asyncio.ensure_future(asyncio.to_thread(self._sqlite.checkpoint))
+        if checkpoint is not None:
+            await checkpoint
 
     async def _commit_batch(self, batch: list[_Job]) -> None:
         started = time.perf_counter()
@@ -120,15 +131,12 @@ class GroupCommit:
                     group[1].extend(params)
         if self._sqlite is not None:
             try:
-                work = self._sqlite.prepare(list(groups.values()))
+                self._sqlite.commit(list(groups.values()))
+                return
+            except _Busy:
+                pass  # another connection holds the write lock: wait for it off the loop
             except Exception:
-                work = None  # not for the fast path: SQLAlchemy below
-            if work is not None:
-                try:
-                    await asyncio.to_thread(self._sqlite.run, work)
-                    return
-                except Exception:
-                    pass  # the path below raises SQLAlchemy's error, for the retry
+                pass  # the async path below raises SQLAlchemy's error for the retry
         async with self.db.engine.begin() as connection:
             for statement, rows in groups.values():
                 if rows:
@@ -156,24 +164,23 @@ class GroupCommit:
             )
 
 
-class _SqliteWriter:
-    """The group commit's own SQLite connection.
+class _Busy(Exception):
+    pass
 
-    Rows are flattened on the loop's thread into one multi-row INSERT per statement
-    (statements compiled once per shape, datetimes converted with SQLAlchemy's own
-    processors, once per distinct value), then a worker thread runs the transaction.
-    One sqlite3 step per statement means the thread holds the GIL only briefly: with an
-    executemany it re-took it for every row from the busy loop thread, and SQLAlchemy's
-    own executemany cost ~30 us a row on the loop.
+
+class _SqliteWriter:
+    """The group commit's own SQLite connection, used on the event loop's thread.
+
+    Statements are compiled once per shape; rows go to the driver's executemany as
+    tuples, with SQLAlchemy's own bind processors (datetimes) applied once per distinct
+    value. Per row this is a few microseconds instead of SQLAlchemy's ~30.
     """
 
     MAX_PLANS = 500
-    MAX_VARIABLES = 30_000  # SQLite's limit is 32766 since 3.32
 
-    def __init__(self, path: str, dialect: Any) -> None:
-        self.path = path
-        self.dialect = dialect
-        self._connection: sqlite3.Connection | None = None
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._raw: Any = None
         self._plans: dict[tuple[Executable, tuple[str, ...]], Any] = {}
 
     def _plan(self, statement: Executable, keys: tuple[str, ...]) -> Any:
@@ -182,33 +189,37 @@ class _SqliteWriter:
             if len(self._plans) >= self.MAX_PLANS:
                 self._plans.clear()
             compiled = statement.compile(  # type: ignore[attr-defined]
-                dialect=self.dialect, column_keys=list(keys)
+                dialect=self.engine.dialect, column_keys=list(keys)
             )
-            names = compiled.positiontup
             if (
                 compiled.insert_prefetch
                 or compiled.update_prefetch
                 or not compiled.positional
-                or not names
-                or not set(names) <= set(keys)
+                or not compiled.positiontup
             ):
-                # Python-side defaults or values fixed in the statement: SQLAlchemy's job.
-                plan = False
+                plan = False  # Python-side defaults: leave it to SQLAlchemy
             else:
+                names = compiled.positiontup
                 processors = compiled._bind_processors
                 converted = [(i, processors[n]) for i, n in enumerate(names) if n in processors]
                 getter = operator.itemgetter(*names) if len(names) > 1 else None
-                group = "(" + ", ".join("?" * len(names)) + ")"
-                sql = compiled.string
-                # A plain INSERT .. VALUES (?, ..) becomes one statement for many rows.
-                multi = getattr(statement, "is_insert", False) and sql.count(group) == 1
-                plan = (sql, names, getter, converted, group if multi else None)
+                plan = (compiled.string, names, getter, converted)
             self._plans[(statement, keys)] = plan
         return plan
 
-    def prepare(self, groups: list[tuple[Executable, list[dict[str, Any]]]]) -> list[Any]:
-        """On the loop's thread: (sql, parameters, executemany?) steps."""
-        work: list[Any] = []
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (fsync included) from a worker thread."""
+        try:
+            connection = sqlite3.connect(self.engine.url.database, timeout=30)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                connection.close()
+        except Exception:
+            log.exception("WAL checkpoint failed")
+
+    def commit(self, groups: list[tuple[Executable, list[dict[str, Any]]]]) -> None:
+        work = []
         memo: dict[Any, Any] = {}
         for statement, rows in groups:
             if not rows:
@@ -217,7 +228,7 @@ class _SqliteWriter:
             plan = self._plan(statement, keys)
             if not plan or any(tuple(row) != keys for row in rows):
                 raise ValueError("not for the fast path")
-            sql, names, getter, converted, group = plan
+            sql, names, getter, converted = plan
             tuples = []
             for row in rows:
                 # itemgetter builds the row's tuple in C; only datetimes need converting.
@@ -230,43 +241,20 @@ class _SqliteWriter:
                             done = memo[value] = process(value)
                         values[index] = done
                 tuples.append(values)
-            if group is None:
-                work.append((sql, tuples, True))
-                continue
-            per_statement = max(1, self.MAX_VARIABLES // len(names))
-            for start in range(0, len(tuples), per_statement):
-                chunk = tuples[start : start + per_statement]
-                flat = [value for values in chunk for value in values]
-                work.append((sql.replace(group, ", ".join([group] * len(chunk))), flat, False))
-        return work
-
-    def run(self, work: list[Any]) -> None:
-        """In a worker thread: one transaction."""
-        connection = self._connection
-        if connection is None:
-            connection = self._connection = sqlite3.connect(
-                self.path,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=30,
-                cached_statements=16,  # multi-row INSERTs vary in length: keep few
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("BEGIN IMMEDIATE")
+            work.append((sql, tuples))
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        connection = self._raw.driver_connection
         try:
-            for sql, parameters, many in work:
-                if many:
-                    connection.executemany(sql, parameters)
-                else:
-                    connection.execute(sql, parameters)
+            connection.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise _Busy() from exc
+            raise
+        try:
+            for sql, tuples in work:
+                connection.executemany(sql, tuples)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
