@@ -196,8 +196,10 @@ class _SqliteWriter:
                 or compiled.update_prefetch
                 or not compiled.positional
                 or not compiled.positiontup
+                or not set(compiled.positiontup) <= set(keys)
             ):
-                plan = False  # Python-side defaults: leave it to SQLAlchemy
+                # Python-side defaults or values fixed in the statement: SQLAlchemy's job.
+                plan = False
             else:
                 names = compiled.positiontup
                 processors = compiled._bind_processors
