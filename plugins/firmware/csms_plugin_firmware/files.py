@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 # Disk writes (and hashing) happen on a worker thread once this much is buffered.
 WRITE_BATCH = 1 << 20
+MULTIPART_OVERHEAD = 64 << 10
 
 
 class UploadRefused(Exception):
@@ -162,10 +163,13 @@ async def receive(
 ) -> StoredFile:
     """Store the request's file at ``path``: a multipart/form-data part (the ``field`` part,
     or the first with a file name) or else the raw body, named ``default_name``."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_size:
-        raise UploadRefused(413, f"file larger than the limit of {max_size} bytes")
     content_type, params = parse_options_header(request.headers.get("content-type"))
+    # Refuse early when the length alone says too much (a multipart body also carries headers
+    # and boundaries); the limit on the file itself is enforced while streaming.
+    slack = MULTIPART_OVERHEAD if content_type == b"multipart/form-data" else 0
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_size + slack:
+        raise UploadRefused(413, f"file larger than the limit of {max_size} bytes")
     sink = _Sink(path, max_size)
     try:
         if content_type == b"multipart/form-data":
