@@ -7,6 +7,7 @@ from typing import Any
 
 import csms_plugin_firmware.plugin
 import pytest
+
 from csms_core import hookimpl
 from csms_core.testing import ChargePoint
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+
 import httpx
 import pytest
+
 from csms_core.testing import ChargePoint, IncomingCall
 
 IMAGE = b"FWIMAGE" * 1000
@@ -13,7 +15,12 @@ IMAGE = b"FWIMAGE" * 1000
 SEQUENCES = {
     "TC_044_1 installed": ["Downloading", "Downloaded", "Installing", "Installed"],
     "TC_044_2 download failed": ["Downloading", "DownloadFailed"],
-    "TC_044_3 installation failed": ["Downloading", "Downloaded", "Installing", "InstallationFailed"],
+    "TC_044_3 installation failed": [
+        "Downloading",
+        "Downloaded",
+        "Installing",
+        "InstallationFailed",
+    ],
 }
 
 

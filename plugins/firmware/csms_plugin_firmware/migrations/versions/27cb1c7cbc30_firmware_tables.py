@@ -36,7 +36,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_firmware_diagnostics_requests')),
     sa.UniqueConstraint('token', name=op.f('uq_firmware_diagnostics_requests_token'))
     )
-    op.create_index(op.f('ix_firmware_diagnostics_requests_station_id'), 'firmware_diagnostics_requests', ['station_id'], unique=False)
+    op.create_index(
+        op.f('ix_firmware_diagnostics_requests_station_id'),
+        'firmware_diagnostics_requests',
+        ['station_id'],
+        unique=False,
+    )
     op.create_table('firmware_diagnostics_status_events',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('station_id', sa.String(length=255), nullable=False),
@@ -44,7 +49,12 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_firmware_diagnostics_status_events'))
     )
-    op.create_index(op.f('ix_firmware_diagnostics_status_events_station_id'), 'firmware_diagnostics_status_events', ['station_id'], unique=False)
+    op.create_index(
+        op.f('ix_firmware_diagnostics_status_events_station_id'),
+        'firmware_diagnostics_status_events',
+        ['station_id'],
+        unique=False,
+    )
     op.create_table('firmware_images',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('token', sa.String(length=64), nullable=False),
@@ -62,7 +72,12 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_firmware_status_events'))
     )
-    op.create_index(op.f('ix_firmware_status_events_station_id'), 'firmware_status_events', ['station_id'], unique=False)
+    op.create_index(
+        op.f('ix_firmware_status_events_station_id'),
+        'firmware_status_events',
+        ['station_id'],
+        unique=False,
+    )
     op.create_table('firmware_updates',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('station_id', sa.String(length=255), nullable=False),
@@ -74,16 +89,33 @@ def upgrade() -> None:
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_firmware_updates'))
     )
-    op.create_index(op.f('ix_firmware_updates_station_id'), 'firmware_updates', ['station_id'], unique=False)
+    op.create_index(
+        op.f('ix_firmware_updates_station_id'),
+        'firmware_updates',
+        ['station_id'],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_firmware_updates_station_id'), table_name='firmware_updates')
+    op.drop_index(
+        op.f('ix_firmware_updates_station_id'),
+        table_name='firmware_updates',
+    )
     op.drop_table('firmware_updates')
-    op.drop_index(op.f('ix_firmware_status_events_station_id'), table_name='firmware_status_events')
+    op.drop_index(
+        op.f('ix_firmware_status_events_station_id'),
+        table_name='firmware_status_events',
+    )
     op.drop_table('firmware_status_events')
     op.drop_table('firmware_images')
-    op.drop_index(op.f('ix_firmware_diagnostics_status_events_station_id'), table_name='firmware_diagnostics_status_events')
+    op.drop_index(
+        op.f('ix_firmware_diagnostics_status_events_station_id'),
+        table_name='firmware_diagnostics_status_events',
+    )
     op.drop_table('firmware_diagnostics_status_events')
-    op.drop_index(op.f('ix_firmware_diagnostics_requests_station_id'), table_name='firmware_diagnostics_requests')
+    op.drop_index(
+        op.f('ix_firmware_diagnostics_requests_station_id'),
+        table_name='firmware_diagnostics_requests',
+    )
     op.drop_table('firmware_diagnostics_requests')
