@@ -78,12 +78,12 @@ async def test_station_downloads_with_range_and_resumes(api: httpx.AsyncClient) 
 async def test_path_traversal_names_are_refused(
     csms: Any, api: httpx.AsyncClient, name: str
 ) -> None:
+    data_dir = Path(csms.settings.data_dir)
+    before = files_under(data_dir.parent)
     response = await api.post("/firmware", files={"file": (name, b"payload")})
     assert response.status_code == 400
     assert "file name" in response.json()["detail"]
-    data_dir = Path(csms.settings.data_dir)
-    assert files_under(data_dir / "firmware") == []
-    assert files_under(data_dir.parent) == files_under(data_dir)  # nothing beside it
+    assert files_under(data_dir.parent) == before  # nothing written anywhere
     assert (await api.get("/firmware")).json()["total"] == 0
 
 
