@@ -427,7 +427,8 @@ async def download_diagnostics_file(station_id: str, name: str, app: AppDep) -> 
 # --- public: what stations fetch and upload -----------------------------------------------
 
 
-@public_router.api_route(FIRMWARE_PATH + "{token}/{name}", methods=["GET", "HEAD"])
+@public_router.get(FIRMWARE_PATH + "{token}/{name}", response_class=FileResponse)
+@public_router.head(FIRMWARE_PATH + "{token}/{name}", include_in_schema=False)
 async def download_firmware(token: str, name: str, app: AppDep) -> FileResponse:
     """A hosted firmware image; Range requests let interrupted downloads resume."""
     image = await store.image_by_token(app, token)
@@ -459,17 +460,11 @@ async def _receive_diagnostics(token: str, name: str | None, request: Request, a
     return UploadOut(file_name=stored.file_name, size=stored.size, sha256=stored.sha256)
 
 
-UPLOAD_DOC = {"status_code": 201, "response_model": UploadOut, "methods": ["POST", "PUT"]}
-
-
-@public_router.api_route(DIAGNOSTICS_PATH + "{token}", **UPLOAD_DOC)
-@public_router.api_route(DIAGNOSTICS_PATH + "{token}/", include_in_schema=False, **UPLOAD_DOC)
 async def upload_diagnostics(token: str, request: Request, app: AppDep) -> Any:
     """A station uploads its diagnostics: multipart POST, or the raw file by POST or PUT."""
     return await _receive_diagnostics(token, None, request, app)
 
 
-@public_router.api_route(DIAGNOSTICS_PATH + "{token}/{name}", **UPLOAD_DOC)
 async def upload_diagnostics_named(token: str, name: str, request: Request, app: AppDep) -> Any:
     """The same, with the file name in the URL (PUT to the location plus the file name)."""
     try:
@@ -477,3 +472,21 @@ async def upload_diagnostics_named(token: str, name: str, request: Request, app:
     except UploadRefused as exc:
         raise HTTPException(exc.status_code, exc.detail) from None
     return await _receive_diagnostics(token, name, request, app)
+
+
+# One route per method (and path form) so that each has its own OpenAPI operation.
+for _method in ("POST", "PUT"):
+    for _path, _endpoint, _documented in (
+        (DIAGNOSTICS_PATH + "{token}", upload_diagnostics, True),
+        (DIAGNOSTICS_PATH + "{token}/", upload_diagnostics, False),
+        (DIAGNOSTICS_PATH + "{token}/{name}", upload_diagnostics_named, True),
+    ):
+        public_router.add_api_route(
+            _path,
+            _endpoint,
+            methods=[_method],
+            status_code=201,
+            response_model=UploadOut,
+            include_in_schema=_documented,
+            operation_id=f"{_endpoint.__name__}_{_method.lower()}",
+        )

@@ -132,3 +132,15 @@ async def test_oversized_image_is_refused(small_limit_api: tuple[Any, httpx.Asyn
     assert streamed.status_code == 413
     assert len(files_under(Path(app.settings.data_dir) / "firmware")) == 1
     assert (await api.get("/firmware")).json()["total"] == 1
+
+
+async def test_routes_are_documented(api: httpx.AsyncClient) -> None:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    assert "multipart/form-data" in paths["/api/v1/firmware"]["post"]["requestBody"]["content"]
+    for path in (
+        "/api/v1/stations/{station_id}/firmware-update",
+        "/api/v1/stations/{station_id}/diagnostics/files/{name}",
+        "/files/firmware/{token}/{name}",
+        "/files/diagnostics/{token}/{name}",
+    ):
+        assert path in paths
