@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -28,6 +28,7 @@ from .files import (
     public_base,
     receive,
 )
+from .ftp import hash_password, new_credentials
 from .models import DiagnosticsRequest, DiagnosticsStatusEvent, FirmwareImage, FirmwareStatusEvent
 
 router = APIRouter(tags=["firmware"])
@@ -93,6 +94,9 @@ class FirmwareUpdateIn(ApiModel):
 class DiagnosticsRequestIn(ApiModel):
     location: str | None = Field(
         None, description="Default: a fresh upload URL on this CSMS (recommended)."
+    )
+    protocol: Literal["http", "ftp"] = Field(
+        "http", description="For the default location: HTTP, or the built-in FTP receiver."
     )
     start_time: datetime | None = None
     stop_time: datetime | None = None
@@ -229,6 +233,11 @@ async def send(
     )
 
 
+def ftp_host(app: Any) -> str:
+    settings = app.settings_for("firmware")
+    return settings.ftp_public_host or urlsplit(public_base(app)).hostname or "localhost"
+
+
 # --- firmware images ----------------------------------------------------------------------
 
 
@@ -342,9 +351,17 @@ async def request_diagnostics(
     station_id: str, body: DiagnosticsRequestIn, app: AppDep, timeout: TimeoutQuery = None
 ) -> Any:
     """Send GetDiagnostics; by default the station uploads to a fresh URL on this CSMS."""
-    token = None
+    token = ftp_user = ftp_password_hash = None
     location = body.location
-    if location is None:
+    if location is None and body.protocol == "ftp":
+        receiver = app.state.get("firmware.ftp")
+        if receiver is None:
+            raise HTTPException(422, "the FTP receiver is off (setting ftp_enabled)")
+        token = new_token()
+        ftp_user, password = new_credentials()
+        ftp_password_hash = hash_password(password)
+        location = f"ftp://{ftp_user}:{password}@{ftp_host(app)}:{receiver.port}/"
+    elif location is None:
         token = new_token()
         # A directory URL: stations POST to it, or PUT to it with their file name appended.
         location = f"{public_base(app)}{DIAGNOSTICS_PATH}{token}/"
@@ -358,7 +375,9 @@ async def request_diagnostics(
     if body.retry_interval is not None:
         payload["retryInterval"] = body.retry_interval
     # Stored before sending: the station may start uploading right after it answers.
-    row = await store.add_diagnostics_request(app, station_id, payload, token)
+    row = await store.add_diagnostics_request(
+        app, station_id, payload, token, ftp_user, ftp_password_hash
+    )
     answer = await send(app, station_id, "GetDiagnostics", payload, timeout)
     if isinstance(answer, Response):
         await store.forget_diagnostics_request(app, row.id)

@@ -73,6 +73,9 @@ class DiagnosticsRequest(FirmwareBase):
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Per-request credentials of the built-in FTP receiver (password stored as sha256).
+    ftp_user: Mapped[str | None] = mapped_column(String(32), unique=True)
+    ftp_password_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class DiagnosticsStatusEvent(FirmwareBase):

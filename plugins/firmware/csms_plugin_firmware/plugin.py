@@ -59,6 +59,23 @@ def register_public_routes(register: Any) -> None:
 
 
 @hookimpl
+async def startup(app: Any) -> None:
+    if app.settings_for("firmware").ftp_enabled:
+        from .ftp import FtpReceiver
+
+        receiver = FtpReceiver(app)
+        await receiver.start()
+        app.state["firmware.ftp"] = receiver
+
+
+@hookimpl
+async def shutdown(app: Any) -> None:
+    receiver = app.state.pop("firmware.ftp", None)
+    if receiver is not None:
+        await receiver.stop()
+
+
+@hookimpl
 def register_commands(cli: Any) -> None:
     from .cli import diagnostics, firmware
 

@@ -23,3 +23,20 @@ class FirmwareSettings(BaseModel):
         gt=0,
         description="How long a diagnostics upload URL accepts files after the request, s.",
     )
+
+    ftp_enabled: bool = Field(
+        False,
+        description="Run the built-in FTP receiver for diagnostics uploads (for stations "
+        "that only upload by FTP); requests then choose it with protocol=ftp.",
+    )
+    ftp_host: str | None = Field(None, description="FTP listen address; default: host.")
+    ftp_port: int = Field(2121, ge=0, le=65535, description="FTP control port (0: any).")
+    ftp_public_host: str | None = Field(
+        None, description="Host name put in ftp:// locations; default: public_url's host."
+    )
+    ftp_passive_ports: str | None = Field(
+        None, pattern=r"^\d+-\d+$", description="Passive data ports, e.g. 60000-60099."
+    )
+    ftp_masquerade_address: str | None = Field(
+        None, description="Address announced in PASV replies when behind NAT."
+    )

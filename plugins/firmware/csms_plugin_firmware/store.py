@@ -109,7 +109,12 @@ async def list_updates(app: Any, station_id: str) -> list[FirmwareUpdate]:
 
 
 async def add_diagnostics_request(
-    app: Any, station_id: str, request: dict, token: str | None
+    app: Any,
+    station_id: str,
+    request: dict,
+    token: str | None,
+    ftp_user: str | None = None,
+    ftp_password_hash: str | None = None,
 ) -> DiagnosticsRequest:
     row = DiagnosticsRequest(
         station_id=station_id,
@@ -120,6 +125,8 @@ async def add_diagnostics_request(
         retries=request.get("retries"),
         retry_interval=request.get("retryInterval"),
         requested_at=now(),
+        ftp_user=ftp_user,
+        ftp_password_hash=ftp_password_hash,
     )
     async with app.db.session() as session, session.begin():
         session.add(row)
@@ -164,6 +171,13 @@ async def diagnostics_request_by_token(app: Any, token: str) -> DiagnosticsReque
     async with app.db.session() as session:
         return await session.scalar(
             select(DiagnosticsRequest).where(DiagnosticsRequest.token == token)
+        )
+
+
+async def diagnostics_request_by_ftp_user(app: Any, user: str) -> DiagnosticsRequest | None:
+    async with app.db.session() as session:
+        return await session.scalar(
+            select(DiagnosticsRequest).where(DiagnosticsRequest.ftp_user == user)
         )
 
 

@@ -33,7 +33,10 @@ def upgrade() -> None:
     sa.Column('size', sa.BigInteger(), nullable=True),
     sa.Column('sha256', sa.String(length=64), nullable=True),
     sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ftp_user', sa.String(length=32), nullable=True),
+    sa.Column('ftp_password_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_firmware_diagnostics_requests')),
+    sa.UniqueConstraint('ftp_user', name=op.f('uq_firmware_diagnostics_requests_ftp_user')),
     sa.UniqueConstraint('token', name=op.f('uq_firmware_diagnostics_requests_token'))
     )
     op.create_index(
