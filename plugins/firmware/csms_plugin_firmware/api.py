@@ -212,6 +212,13 @@ def history_out(rows: list[Any]) -> list[StatusEventOut]:
     return [StatusEventOut(status=r.status, timestamp=store.utc(r.received_at)) for r in rows]
 
 
+async def file_response(path: Path, name: str) -> FileResponse:
+    # A file removed from disk behind our back is a 404, not Starlette's 500.
+    if not await anyio.to_thread.run_sync(path.is_file):
+        raise HTTPException(404, f"the file {name!r} is missing from the data directory")
+    return FileResponse(path, media_type="application/octet-stream", filename=name)
+
+
 async def require_station(app: Any, station_id: str) -> None:
     if await app.stations.get(station_id) is None:
         raise HTTPException(404, f"station {station_id!r} is not registered")
@@ -438,8 +445,7 @@ async def download_diagnostics_file(station_id: str, name: str, app: AppDep) -> 
     await require_station(app, station_id)
     for row in await store.diagnostics_files(app, station_id):
         if row.file_name == name and row.token is not None:
-            path = inside(diagnostics_dir(app), row.token)
-            return FileResponse(path, media_type="application/octet-stream", filename=name)
+            return await file_response(inside(diagnostics_dir(app), row.token), name)
     raise HTTPException(404, f"station {station_id!r} uploaded no file named {name!r}")
 
 
@@ -453,11 +459,7 @@ async def download_firmware(token: str, name: str, app: AppDep) -> FileResponse:
     image = await store.image_by_token(app, token)
     if image is None or image.file_name != name:
         raise HTTPException(404, "no such firmware image")
-    return FileResponse(
-        inside(images_dir(app), token),
-        media_type="application/octet-stream",
-        filename=image.file_name,
-    )
+    return await file_response(inside(images_dir(app), token), image.file_name)
 
 
 async def _receive_diagnostics(token: str, name: str | None, request: Request, app: Any) -> Any:

@@ -144,3 +144,12 @@ async def test_routes_are_documented(api: httpx.AsyncClient) -> None:
         "/files/diagnostics/{token}/{name}",
     ):
         assert path in paths
+
+
+async def test_image_missing_on_disk_is_404(csms: Any, api: httpx.AsyncClient) -> None:
+    image = (await api.post("/firmware", files={"file": ("fw.bin", b"abc")})).json()
+    for path in files_under(Path(csms.settings.data_dir) / "firmware"):
+        path.unlink()
+    async with httpx.AsyncClient() as station:
+        response = await station.get(image["url"])
+    assert response.status_code == 404 and "missing" in response.json()["detail"]
