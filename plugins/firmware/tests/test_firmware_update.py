@@ -107,6 +107,13 @@ async def test_refusals_share_the_generic_status_codes(
     bad = {"location": "not a url", "retrieveDate": "2026-01-01T00:00:00Z"}
     assert (await api.post("/stations/CP1/calls/UpdateFirmware", json=bad)).status_code == 422
     assert (await api.post(url, json={"location": "not a url"})).status_code == 422
+    negative = {
+        "location": "http://x/fw.bin",
+        "retrieveDate": "2026-01-01T00:00:00Z",
+        "retries": -1,
+    }
+    refused = await api.post("/stations/CP1/calls/UpdateFirmware", json=negative)
+    assert refused.status_code == 422 and "retries" in refused.json()["detail"]
     # Unknown station, station offline, station answers CALLERROR: as the generic route.
     location = {"location": "http://example.com/fw.bin"}
     assert (await api.post("/stations/NOPE/firmware-update", json=location)).status_code == 404
