@@ -15,7 +15,7 @@ from . import rpc
 from .errors import (
     ActionNotAvailable,
     CallErrorReceived,
-    CallFailed,
+    CallTimeout,
     PayloadRejected,
     UnknownStation,
 )
@@ -166,7 +166,8 @@ class Csms:
         timeout = timeout or self.settings.call_timeout
         try:
             response = await self.router.send_call(station_id, action, payload, timeout)
-        except CallErrorReceived as error:
+        except (CallErrorReceived, CallTimeout) as error:
+            # The CALL went out: observers learn it failed (a timed-out one may have applied).
             await self.fire(
                 "call_completed",
                 station_id=station_id,
@@ -175,8 +176,6 @@ class Csms:
                 response=None,
                 error=error,
             )
-            raise
-        except CallFailed:
             raise
         if owned.on_result is not None:
             await await_me_maybe(owned.on_result(self, station_id, payload, response))

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -265,7 +264,3 @@ class Plugins:
             info.owns = sorted(a for a, o in registry.actions.items() if o.plugin == name)
             infos.append(info)
         return infos
-
-
-def plugin_name_of(module: ModuleType | object) -> str:
-    return getattr(module, "__name__", type(module).__name__)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
 
@@ -177,6 +176,3 @@ def _client_common_name(connection: ServerConnection) -> str | None:
             if key == "commonName":
                 return value
     return None
-
-
-__all__ = ["Headers", "OcppServer", "build_ssl_context", "station_id_from_path"]

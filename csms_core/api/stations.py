@@ -6,20 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, status
-from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from ..errors import (
-    ActionNotAvailable,
-    CallErrorReceived,
-    CallTimeout,
-    PayloadRejected,
-    StationNotConnected,
-    UnknownStation,
-)
 from ..security import check_password_rules
 from ..storage.models import Station
-from .deps import ApiModel, AppDep, PageDep
+from .deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 router = APIRouter(tags=["stations"])
 
@@ -71,13 +62,6 @@ class StationList(ApiModel):
     total: int
     offset: int
     limit: int
-
-
-class CallErrorOut(ApiModel):
-    detail: str
-    error_code: str | None = None
-    error_description: str | None = None
-    error_details: dict[str, Any] | None = None
 
 
 async def describe(app: Any, station: Station, connected: bool, details: bool) -> StationOut:
@@ -175,17 +159,7 @@ async def delete_station(station_id: str, app: AppDep) -> None:
     await app.stations.delete(station_id)
 
 
-@router.post(
-    "/stations/{station_id}/calls/{action}",
-    responses={
-        404: {"model": CallErrorOut, "description": "unknown station"},
-        409: {"model": CallErrorOut, "description": "station not connected"},
-        422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
-        501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
-        502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
-        504: {"model": CallErrorOut, "description": "no answer in time"},
-    },
-)
+@router.post("/stations/{station_id}/calls/{action}", responses=CALL_ERROR_RESPONSES)
 async def call_station(
     station_id: str,
     action: str,
@@ -193,31 +167,8 @@ async def call_station(
     payload: Annotated[dict[str, Any], Body(description="The OCPP request payload.")],
     timeout: Annotated[float | None, Query(gt=0, le=300)] = None,
 ) -> dict[str, Any]:
-    """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer."""
-    try:
-        return await app.call(station_id, action, payload, timeout)
-    except ActionNotAvailable as exc:
-        return _error(501, str(exc))
-    except PayloadRejected as exc:
-        return _error(422, exc.reason, code=exc.code)
-    except UnknownStation as exc:
-        return _error(404, str(exc))
-    except StationNotConnected as exc:
-        return _error(409, str(exc))
-    except CallErrorReceived as exc:
-        return _error(502, str(exc), exc.code, exc.description, exc.details)
-    except CallTimeout as exc:
-        return _error(504, str(exc))
+    """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer.
 
-
-def _error(
-    status_code: int,
-    detail: str,
-    code: str | None = None,
-    description: str | None = None,
-    details: dict | None = None,
-) -> Any:
-    body = CallErrorOut(
-        detail=detail, error_code=code, error_description=description, error_details=details
-    )
-    return JSONResponse(body.model_dump(by_alias=True, exclude_none=True), status_code=status_code)
+    Failures become the contract's status codes in ``call_failed_handler`` (api/server.py).
+    """
+    return await app.call(station_id, action, payload, timeout)
