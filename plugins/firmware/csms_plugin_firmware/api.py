@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import Field, model_validator
 
-from csms_core.api.deps import ApiModel, AppDep, PageDep
-from csms_core.api.stations import call_station
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.errors import CallFailed
 
 from . import store
 from .actions import DIAGNOSTICS_PATH, FIRMWARE_PATH
@@ -34,13 +34,6 @@ from .models import DiagnosticsRequest, DiagnosticsStatusEvent, FirmwareImage, F
 router = APIRouter(tags=["firmware"])
 public_router = APIRouter(tags=["station file transfer"])
 
-CALL_ERRORS = {
-    404: {"description": "unknown station"},
-    409: {"description": "station not connected"},
-    422: {"description": "payload refused; nothing sent"},
-    502: {"description": "the station answered CALLERROR"},
-    504: {"description": "no answer in time"},
-}
 MULTIPART_BODY = {
     "requestBody": {
         "required": True,
@@ -231,15 +224,6 @@ async def receive_or_refuse(request: Request, path: Path, max_size: int, **kwarg
         raise HTTPException(exc.status_code, exc.detail) from None
 
 
-async def send(
-    app: Any, station_id: str, action: str, payload: dict, timeout: float | None
-) -> dict | Response:
-    """The generic call endpoint's path and error mapping, shared rather than copied."""
-    return await call_station(
-        station_id=station_id, action=action, app=app, payload=payload, timeout=timeout
-    )
-
-
 def ftp_host(app: Any) -> str:
     settings = app.settings_for("firmware")
     return settings.ftp_public_host or urlsplit(public_base(app)).hostname or "localhost"
@@ -301,11 +285,11 @@ async def delete_firmware(firmware_id: int, app: AppDep) -> None:
 
 
 @router.post(
-    "/stations/{station_id}/firmware-update", response_model=CallOut, responses=CALL_ERRORS
+    "/stations/{station_id}/firmware-update", response_model=CallOut, responses=CALL_ERROR_RESPONSES
 )
 async def update_firmware(
     station_id: str, body: FirmwareUpdateIn, app: AppDep, timeout: TimeoutQuery = None
-) -> Any:
+) -> CallOut:
     """Send UpdateFirmware with a hosted image's URL (``firmwareId``) or any ``location``."""
     if body.firmware_id is not None:
         location = image_url(app, await _image(app, body.firmware_id))
@@ -316,9 +300,8 @@ async def update_firmware(
         payload["retries"] = body.retries
     if body.retry_interval is not None:
         payload["retryInterval"] = body.retry_interval
-    answer = await send(app, station_id, "UpdateFirmware", payload, timeout)
-    if isinstance(answer, Response):
-        return answer
+    # Call failures become the generic route's status codes (the kernel's CallFailed handler).
+    answer = await app.call(station_id, "UpdateFirmware", payload, timeout)
     return CallOut(request=payload, response=answer)
 
 
@@ -352,11 +335,13 @@ async def firmware_state(station_id: str, app: AppDep) -> FirmwareStateOut:
 
 
 @router.post(
-    "/stations/{station_id}/diagnostics-request", response_model=CallOut, responses=CALL_ERRORS
+    "/stations/{station_id}/diagnostics-request",
+    response_model=CallOut,
+    responses=CALL_ERROR_RESPONSES,
 )
 async def request_diagnostics(
     station_id: str, body: DiagnosticsRequestIn, app: AppDep, timeout: TimeoutQuery = None
-) -> Any:
+) -> CallOut:
     """Send GetDiagnostics; by default the station uploads to a fresh URL on this CSMS."""
     token = ftp_user = ftp_password_hash = None
     location = body.location
@@ -385,10 +370,11 @@ async def request_diagnostics(
     row = await store.add_diagnostics_request(
         app, station_id, payload, token, ftp_user, ftp_password_hash
     )
-    answer = await send(app, station_id, "GetDiagnostics", payload, timeout)
-    if isinstance(answer, Response):
-        await store.forget_diagnostics_request(app, row.id)
-        return answer
+    try:
+        answer = await app.call(station_id, "GetDiagnostics", payload, timeout)
+    except CallFailed:
+        await store.forget_diagnostics_request(app, row.id)  # no upload URL left behind
+        raise
     return CallOut(request=payload, response=answer)
 
 
