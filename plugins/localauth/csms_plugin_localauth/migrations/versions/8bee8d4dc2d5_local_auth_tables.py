@@ -35,7 +35,11 @@ def upgrade() -> None:
     op.create_table('localauth_auth_list_members',
     sa.Column('auth_list_id', sa.Integer(), nullable=False),
     sa.Column('id_tag', sa.String(length=20), nullable=False),
-    sa.ForeignKeyConstraint(['auth_list_id'], ['localauth_auth_lists.id'], name=op.f('fk_localauth_auth_list_members_auth_list_id_localauth_auth_lists'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(
+        ['auth_list_id'], ['localauth_auth_lists.id'],
+        name=op.f('fk_localauth_auth_list_members_auth_list_id_localauth_auth_lists'),
+        ondelete='CASCADE',
+    ),
     sa.PrimaryKeyConstraint('auth_list_id', 'id_tag', name=op.f('pk_localauth_auth_list_members'))
     )
     op.create_table('localauth_stations',
@@ -50,10 +54,16 @@ def upgrade() -> None:
     sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_update_type', sa.String(length=16), nullable=True),
     sa.Column('last_result', sa.String(length=100), nullable=True),
-    sa.ForeignKeyConstraint(['auth_list_id'], ['localauth_auth_lists.id'], name=op.f('fk_localauth_stations_auth_list_id_localauth_auth_lists'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(
+        ['auth_list_id'], ['localauth_auth_lists.id'],
+        name=op.f('fk_localauth_stations_auth_list_id_localauth_auth_lists'),
+        ondelete='RESTRICT',
+    ),
     sa.PrimaryKeyConstraint('station_id', name=op.f('pk_localauth_stations'))
     )
-    op.create_index(op.f('ix_localauth_stations_auth_list_id'), 'localauth_stations', ['auth_list_id'], unique=False)
+    op.create_index(
+        op.f('ix_localauth_stations_auth_list_id'), 'localauth_stations', ['auth_list_id']
+    )
 
 
 def downgrade() -> None:
