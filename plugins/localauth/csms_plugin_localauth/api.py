@@ -214,7 +214,12 @@ async def put_assignment(station_id: str, body: Assignment, app: AppDep) -> Assi
 
 
 @router.post("/stations/{station_id}/local-list", response_model=PushOut, responses=CALL_ERRORS)
-async def push_local_list(station_id: str, body: PushRequest, app: AppDep) -> PushOut:
+async def push_local_list(
+    station_id: str,
+    body: PushRequest,
+    app: AppDep,
+    timeout: Annotated[float | None, Query(gt=0, le=300, description="Per message, s.")] = None,
+) -> PushOut:
     """Build the station's list from the id tag store and send it (SendLocalList).
 
     Full sends every entry; Differential only what changed since the version the station
@@ -222,7 +227,9 @@ async def push_local_list(station_id: str, body: PushRequest, app: AppDep) -> Pu
     """
     await _station(app, station_id)
     local = _local(app)
-    report = await local.push(station_id, body.update_type)  # call failures: kernel handler
+    report = await local.push(
+        station_id, body.update_type, timeout
+    )  # call failures: kernel handler
     state = await local.store.state(station_id)
     return PushOut(
         station_id=station_id,

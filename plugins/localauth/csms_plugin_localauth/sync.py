@@ -56,7 +56,9 @@ class LocalAuth:
 
     # --- sending ------------------------------------------------------------------------
 
-    async def push(self, station_id: str, update_type: str) -> dict[str, Any]:
+    async def push(
+        self, station_id: str, update_type: str, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Bring the station's list up to date; a report of what was sent and answered.
 
         Raises PayloadRejected (list too long: nothing sent) or the CallFailed of app.call.
@@ -65,14 +67,16 @@ class LocalAuth:
             raise UnknownStation(station_id)
         report: dict[str, Any] = {"requestedUpdateType": update_type, "messages": []}
         async with self._lock(station_id):
-            status = await self._send(station_id, update_type, report)
+            status = await self._send(station_id, update_type, report, timeout)
             if status == "VersionMismatch":
                 report["recovered"] = True
-                status = await self._recover(station_id, report)
+                status = await self._recover(station_id, report, timeout)
         report["status"] = status or "UpToDate"
         return report
 
-    async def _send(self, station_id: str, update_type: str, report: dict) -> str | None:
+    async def _send(
+        self, station_id: str, update_type: str, report: dict, timeout: float | None = None
+    ) -> str | None:
         state = await self.store.state(station_id)
         if update_type == "Differential" and state is not None and state.needs_full:
             update_type = "Full"
@@ -93,7 +97,7 @@ class LocalAuth:
         for message in messages:
             token = in_push.set(True)
             try:
-                response = await self.app.call(station_id, "SendLocalList", message)
+                response = await self.app.call(station_id, "SendLocalList", message, timeout)
             finally:
                 in_push.reset(token)
             status = response["status"]
@@ -109,17 +113,19 @@ class LocalAuth:
                 break  # the mirror holds what was accepted; the next update continues
         return status
 
-    async def _recover(self, station_id: str, report: dict) -> str | None:
+    async def _recover(
+        self, station_id: str, report: dict, timeout: float | None = None
+    ) -> str | None:
         """After VersionMismatch: learn the station's version (so ours goes above it), then
         send the full list. Once: a second mismatch is recorded, not retried."""
         token = in_push.set(True)
         try:
-            await self.app.call(station_id, "GetLocalListVersion", {})
+            await self.app.call(station_id, "GetLocalListVersion", {}, timeout)
         except CallFailed as exc:
             log.info("%s: GetLocalListVersion before a full update failed: %s", station_id, exc)
         finally:
             in_push.reset(token)
-        return await self._send(station_id, "Full", report)
+        return await self._send(station_id, "Full", report, timeout)
 
     async def recover(self, station_id: str) -> None:
         """VersionMismatch to a SendLocalList sent by hand: the full list, in the background."""
