@@ -152,11 +152,14 @@ class LocalAuth:
         await self.sync_connected()
 
     async def sync_connected(self) -> None:
-        """A differential update to every connected station whose list changed."""
+        """A differential update to every connected, accepted station whose list changed."""
         limit = asyncio.Semaphore(self.settings.sync_concurrency)
 
         async def one(station_id: str) -> None:
             async with limit:
+                station = await self.app.stations.get(station_id)
+                if station is None or station.registration_status != "Accepted":
+                    return  # OCPP: no CSMS-initiated calls before an Accepted boot
                 state = await self.store.state(station_id)
                 if state is not None and (
                     state.reported_version == -1 or state.last_result == "NotSupported"
