@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csms_core.client import ApiClient, api_options
+from csms_core.client import ApiClient, api_options, table
 
 
 @click.group("local-list")
@@ -51,11 +51,5 @@ def show(client: ApiClient, station_id: str, entries: bool) -> None:
     ):
         click.echo(f"{key}: {'-' if result.get(key) is None else result[key]}")
     if entries:
-        click.echo(client_table(result.get("entries") or []))
-
-
-def client_table(entries: list[dict]) -> str:
-    from csms_core.client import table
-
-    rows = [{"idTag": e["idTag"], **e.get("idTagInfo", {})} for e in entries]
-    return table(rows, ["idTag", "status", "expiryDate", "parentIdTag"])
+        rows = [{"idTag": e["idTag"], **e["idTagInfo"]} for e in result.get("entries") or []]
+        click.echo(table(rows, ["idTag", "status", "expiryDate", "parentIdTag"]))
