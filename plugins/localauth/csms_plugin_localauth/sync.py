@@ -49,25 +49,31 @@ class LocalAuth:
             list_max = self.settings.local_list_max_length
         return send_max, list_max
 
-    async def desired(self, station_id: str) -> Entries:
-        tags = await self.app.query("list_id_tags") or []
+    async def desired(self, station_id: str, tags: list[dict] | None = None) -> Entries:
+        if tags is None:
+            tags = await self.app.query("list_id_tags") or []
         members = await self.store.members_for(station_id)
         return desired_entries(tags, members, self.settings.include_invalid)
 
     # --- sending ------------------------------------------------------------------------
 
     async def push(
-        self, station_id: str, update_type: str, timeout: float | None = None
+        self,
+        station_id: str,
+        update_type: str,
+        timeout: float | None = None,
+        tags: list[dict] | None = None,
     ) -> dict[str, Any]:
         """Bring the station's list up to date; a report of what was sent and answered.
 
         Raises PayloadRejected (list too long: nothing sent) or the CallFailed of app.call.
+        ``tags``: the id tag store's answer, when the caller already asked (batch sync).
         """
         if await self.app.stations.get(station_id) is None:
             raise UnknownStation(station_id)
         report: dict[str, Any] = {"requestedUpdateType": update_type, "messages": []}
         async with self._lock(station_id):
-            status = await self._send(station_id, update_type, report, timeout)
+            status = await self._send(station_id, update_type, report, timeout, tags)
             if status == "VersionMismatch":
                 report["recovered"] = True
                 status = await self._recover(station_id, report, timeout)
@@ -75,14 +81,19 @@ class LocalAuth:
         return report
 
     async def _send(
-        self, station_id: str, update_type: str, report: dict, timeout: float | None = None
+        self,
+        station_id: str,
+        update_type: str,
+        report: dict,
+        timeout: float | None = None,
+        tags: list[dict] | None = None,
     ) -> str | None:
         state = await self.store.state(station_id)
         if update_type == "Differential" and state is not None and state.needs_full:
             update_type = "Full"
             report["fullBecause"] = "the station's list is not known for sure"
         send_max, list_max = await self.limits(station_id)
-        desired = await self.desired(station_id)
+        desired = await self.desired(station_id, tags)
         if list_max is not None and len(desired) > list_max:
             raise PayloadRejected(
                 f"{station_id} should hold {len(desired)} entries, but its "
@@ -154,6 +165,7 @@ class LocalAuth:
     async def sync_connected(self) -> None:
         """A differential update to every connected, accepted station whose list changed."""
         limit = asyncio.Semaphore(self.settings.sync_concurrency)
+        tags = await self.app.query("list_id_tags") or []  # once for every station
 
         async def one(station_id: str) -> None:
             async with limit:
@@ -166,7 +178,7 @@ class LocalAuth:
                 ):
                     return  # no local list there; don't keep asking
                 try:
-                    await self.push(station_id, "Differential")
+                    await self.push(station_id, "Differential", tags=tags)
                 except (CallFailed, PayloadRejected) as exc:
                     log.warning("%s: automatic local list update failed: %s", station_id, exc)
 

@@ -112,7 +112,9 @@ async def test_raw_send_through_generic_endpoint_updates_the_mirror(
     assert (result["listVersion"], result["size"]) == (8, 0)
 
 
-async def test_raw_send_refused_before_sending(la: Any, api: Any, recorder: Any) -> None:
+async def test_raw_send_refused_before_sending(
+    la: Any, api: Any, station: ChargePoint, recorder: Any
+) -> None:
     base = f"/stations/{STATION}/calls/SendLocalList"
     zero = {"listVersion": 0, "updateType": "Full", "localAuthorizationList": []}
     response = await api.post(base, json=zero)
@@ -120,6 +122,15 @@ async def test_raw_send_refused_before_sending(la: Any, api: Any, recorder: Any)
     assert "errata" in response.json()["detail"]
     no_info = {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [{"idTag": "A"}]}
     assert (await api.post(base, json=no_info)).status_code == 422
+    entry = {"idTag": "A", "idTagInfo": {"status": "Accepted"}}
+    twice = {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [entry, entry]}
+    assert (await api.post(base, json=twice)).status_code == 422
+    await la.configure(station, SendLocalListMaxLength=1)
+    two = [entry, {**entry, "idTag": "B"}]
+    too_long = {"listVersion": 1, "updateType": "Differential", "localAuthorizationList": two}
+    response = await api.post(base, json=too_long)
+    assert response.status_code == 422
+    assert "SendLocalListMaxLength is 1" in response.json()["detail"]
     assert recorder.requests == []
 
 
