@@ -63,10 +63,14 @@ async def test_boot_with_a_stale_list_sends_full(
     cp.answer("GetLocalListVersion", {"listVersion": 9})  # not what we sent: mirror is stale
     recorder = make_recorder(cp)
     await cp.boot()
-    await eventually(lambda: len(recorder.requests) == 1)
+    await eventually(lambda: _synced(la, 10))
     assert recorder.summary() == [("Full", 10, 1)]
-    assert (await la.show())["needsFull"] is False
 
 
 async def _reported(la: Any, station_id: str) -> bool:
     return (await la.show(station_id))["reportedVersion"] == 0
+
+
+async def _synced(la: Any, version: int) -> bool:
+    state = await la.show()
+    return state["listVersion"] == version and not state["needsFull"]
