@@ -8,18 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field
 
-from csms_core.api.deps import ApiModel, AppDep, PageDep
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 router = APIRouter(tags=["local authorization list"])
 
 IdTag = Annotated[str, Field(min_length=1, max_length=20)]
-CALL_ERRORS = {
-    404: {"description": "unknown station"},
-    409: {"description": "station not connected"},
-    422: {"description": "the list would exceed LocalAuthListMaxLength; nothing sent"},
-    502: {"description": "the station answered CALLERROR"},
-    504: {"description": "no answer in time"},
-}
 
 
 # --- models ---------------------------------------------------------------------------
@@ -213,7 +206,9 @@ async def put_assignment(station_id: str, body: Assignment, app: AppDep) -> Assi
     return AssignmentOut(station_id=station_id, auth_list_id=body.auth_list_id)
 
 
-@router.post("/stations/{station_id}/local-list", response_model=PushOut, responses=CALL_ERRORS)
+@router.post(
+    "/stations/{station_id}/local-list", response_model=PushOut, responses=CALL_ERROR_RESPONSES
+)
 async def push_local_list(
     station_id: str,
     body: PushRequest,
@@ -223,7 +218,8 @@ async def push_local_list(
     """Build the station's list from the id tag store and send it (SendLocalList).
 
     Full sends every entry; Differential only what changed since the version the station
-    accepted last (nothing when nothing changed). Versions are chosen for you.
+    accepted last (nothing when nothing changed). Versions are chosen for you. 422: the list
+    would exceed the station's LocalAuthListMaxLength (nothing sent).
     """
     await _station(app, station_id)
     local = _local(app)
