@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field
 
+from csms_core import PayloadRejected
 from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 router = APIRouter(tags=["local authorization list"])
@@ -91,7 +92,9 @@ class LocalListOut(ApiModel):
     last_result: str | None
     reported_version: int | None = Field(description="The last GetLocalListVersion answer.")
     reported_at: datetime | None
-    pending_changes: int = Field(description="Entries a Differential update would send now.")
+    pending_changes: int | None = Field(
+        description="Entries a Differential update would send now (None: no tag store)."
+    )
     entries: list[dict[str, Any]] | None = None
 
 
@@ -246,7 +249,10 @@ async def show_local_list(
     local = _local(app)
     state = await local.store.state(station_id)
     mirror = await local.store.mirror(station_id)
-    desired = await local.desired(station_id)
+    try:
+        pending: int | None = len(differences(mirror, await local.desired(station_id)))
+    except PayloadRejected:  # no tag store to compare with
+        pending = None
     return LocalListOut(
         station_id=station_id,
         auth_list_id=state.auth_list_id if state else None,
@@ -259,6 +265,6 @@ async def show_local_list(
         last_result=state and state.last_result,
         reported_version=state and state.reported_version,
         reported_at=state and state.reported_at,
-        pending_changes=len(differences(mirror, desired)),
+        pending_changes=pending,
         entries=full_entries(mirror) if entries else None,
     )

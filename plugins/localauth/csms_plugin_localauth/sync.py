@@ -49,9 +49,16 @@ class LocalAuth:
             list_max = self.settings.local_list_max_length
         return send_max, list_max
 
+    async def all_tags(self) -> list[dict]:
+        tags = await self.app.query("list_id_tags")
+        if tags is None:
+            # No tag store (Core disabled): an empty answer would wipe every station's list.
+            raise PayloadRejected("no plugin answers list_id_tags: is the core plugin enabled?")
+        return tags
+
     async def desired(self, station_id: str, tags: list[dict] | None = None) -> Entries:
         if tags is None:
-            tags = await self.app.query("list_id_tags") or []
+            tags = await self.all_tags()
         members = await self.store.members_for(station_id)
         return desired_entries(tags, members, self.settings.include_invalid)
 
@@ -165,7 +172,11 @@ class LocalAuth:
     async def sync_connected(self) -> None:
         """A differential update to every connected, accepted station whose list changed."""
         limit = asyncio.Semaphore(self.settings.sync_concurrency)
-        tags = await self.app.query("list_id_tags") or []  # once for every station
+        try:
+            tags = await self.all_tags()  # once for every station
+        except PayloadRejected as exc:
+            log.warning("automatic local list sync skipped: %s", exc)
+            return
 
         async def one(station_id: str) -> None:
             async with limit:

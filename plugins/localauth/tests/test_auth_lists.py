@@ -67,3 +67,9 @@ async def test_station_gets_its_list_members(
         {"idTag": "C", "idTagInfo": {"status": "Accepted"}}
     ]
     assert (await la.show())["authListId"] == list_id
+
+
+async def test_routes_in_openapi(api: Any) -> None:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    assert {"/api/v1/auth-lists", "/api/v1/stations/{station_id}/local-list"} <= set(paths)
+    assert "504" in paths["/api/v1/stations/{station_id}/local-list"]["post"]["responses"]

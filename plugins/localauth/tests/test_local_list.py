@@ -232,3 +232,21 @@ async def test_unknown_and_disconnected_station(la: Any, api: Any, csms: Any) ->
 
 async def _version_is(la: Any, version: int) -> bool:
     return (await la.show())["listVersion"] == version
+
+
+async def test_without_a_tag_store_nothing_is_wiped(make_csms: Any) -> None:
+    import httpx
+    from csms_plugin_localauth import plugin
+
+    from csms_core.testing import TEST_API_KEY, api_url
+
+    app = await make_csms(plugins=[("localauth", plugin)])
+    await app.stations.create("ALONE")
+    async with httpx.AsyncClient(
+        base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
+    ) as client:
+        response = await client.post("/stations/ALONE/local-list", json={"updateType": "Full"})
+        shown = (await client.get("/stations/ALONE/local-list")).json()
+    assert (shown["listVersion"], shown["pendingChanges"]) == (0, None)
+    assert response.status_code == 422
+    assert "list_id_tags" in response.json()["detail"]
