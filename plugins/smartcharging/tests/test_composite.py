@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from csms_plugin_smartcharging.composite import (
@@ -263,7 +264,7 @@ def test_matches_a_naive_second_by_second_evaluation(installed: list, duration: 
     # Piecewise constant with no redundant breaks.
     assert all(
         a["limit"] != b["limit"] or a.get("numberPhases") != b.get("numberPhases")
-        for a, b in zip(periods, periods[1:])
+        for a, b in itertools.pairwise(periods)
     )
     for second in range(duration):
         expected = reference_limit(installed, T0 + timedelta(seconds=second), 32)
