@@ -158,6 +158,10 @@ class Csms:
             raise PayloadRejected(error.description, error.code) from None
         if owned.check is not None:
             await await_me_maybe(owned.check(self, station_id, payload))
+        if self.plugins.has_impls("check_call"):
+            await self.plugins.check(
+                "check_call", app=self, station_id=station_id, action=action, payload=payload
+            )
         if (
             self.router.local_session(station_id) is None
             and await self.stations.get(station_id) is None

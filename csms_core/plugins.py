@@ -159,6 +159,11 @@ class Plugins:
                 return result
         return None
 
+    async def check(self, hook_name: str, **kwargs: Any) -> None:
+        """Run every implementation of a check hook; the first exception propagates."""
+        for impl in self._impls(hook_name):
+            await await_me_maybe(self._call(impl, kwargs))
+
     async def lifecycle(self, hook_name: str, **kwargs: Any) -> None:
         """startup/shutdown: unlike events, a failing start-up stops the server."""
         for impl in self._impls(hook_name):
