@@ -9,6 +9,7 @@ imposes no limit: OCPP 1.6 gives these required keys no default values.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ def check_schedule(profile: dict, configuration: dict[str, Any]) -> None:
     starts = [p["startPeriod"] for p in periods]
     if starts[0] != 0:
         reject("the first chargingSchedulePeriod must have startPeriod 0")
-    if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(starts)):
         reject("chargingSchedulePeriod startPeriod values must be strictly ascending")
     if duration is not None and starts[-1] >= duration:
         reject("a chargingSchedulePeriod starts at or after the schedule's duration")
@@ -89,7 +90,9 @@ def check_schedule(profile: dict, configuration: dict[str, Any]) -> None:
 
     max_periods = _int_key(configuration, "ChargingScheduleMaxPeriods")
     if max_periods is not None and len(periods) > max_periods:
-        reject(f"{len(periods)} periods exceed the station's ChargingScheduleMaxPeriods {max_periods}")
+        reject(
+            f"{len(periods)} periods exceed the station's ChargingScheduleMaxPeriods {max_periods}"
+        )
     max_level = _int_key(configuration, "ChargeProfileMaxStackLevel")
     if max_level is not None and profile["stackLevel"] > max_level:
         reject(
