@@ -1,0 +1,60 @@
+"""A booted charge point with two connectors and an accepted id tag, on the full CSMS
+(every installed plugin, Core included), plus helpers the scenarios share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from csms_core.testing import ChargePoint, IncomingCall
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Recorder:
+    """Answers a CSMS-initiated action and remembers every request it saw."""
+
+    def __init__(self, answer: dict) -> None:
+        self.answer = answer
+        self.calls: list[dict] = []
+
+    def __call__(self, call: IncomingCall) -> dict:
+        self.calls.append(call.payload)
+        return self.answer
+
+
+async def boot_station(connect: Any, station_id: str, connectors: int = 2) -> ChargePoint:
+    cp = await connect(station_id)
+    assert (await cp.boot())["status"] == "Accepted"
+    for connector_id in range(1, connectors + 1):
+        await cp.call(
+            "StatusNotification",
+            {"connectorId": connector_id, "errorCode": "NoError", "status": "Available"},
+        )
+    return cp
+
+
+async def start_transaction(cp: ChargePoint, connector_id: int, id_tag: str = "TAG1") -> int:
+    answer = await cp.call(
+        "StartTransaction",
+        {"connectorId": connector_id, "idTag": id_tag, "meterStart": 0, "timestamp": now_iso()},
+    )
+    return answer["transactionId"]
+
+
+async def stop_transaction(cp: ChargePoint, transaction_id: int) -> None:
+    await cp.call(
+        "StopTransaction",
+        {"transactionId": transaction_id, "meterStop": 1000, "timestamp": now_iso()},
+    )
+
+
+@pytest.fixture
+async def cp(csms: Any, connect: Any, api: Any) -> ChargePoint:
+    response = await api.post("/id-tags", json={"idTag": "TAG1"})
+    assert response.status_code == 201, response.text
+    return await boot_station(connect, "CP1")
