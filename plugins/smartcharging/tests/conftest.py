@@ -58,3 +58,17 @@ async def cp(csms: Any, connect: Any, api: Any) -> ChargePoint:
     response = await api.post("/id-tags", json={"idTag": "TAG1"})
     assert response.status_code == 201, response.text
     return await boot_station(connect, "CP1")
+
+
+class Helpers:
+    """The helpers above, as a fixture (test modules cannot import conftest)."""
+
+    Recorder = Recorder
+    boot_station = staticmethod(boot_station)
+    start_transaction = staticmethod(start_transaction)
+    stop_transaction = staticmethod(stop_transaction)
+
+
+@pytest.fixture
+def sc() -> type[Helpers]:
+    return Helpers
