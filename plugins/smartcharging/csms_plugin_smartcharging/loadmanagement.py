@@ -94,8 +94,11 @@ def forget(app: Any, group_id: int) -> None:
 
 
 def _member_of(group: ChargingGroup, station_id: str, connector_id: int | None) -> dict | None:
+    """The member entry covering this connector (any of the station's when None)."""
     for member in group.members:
-        if member["stationId"] == station_id and member.get("connectorId") in (None, connector_id):
+        if member["stationId"] != station_id:
+            continue
+        if connector_id is None or member.get("connectorId") in (None, connector_id):
             return member
     return None
 

@@ -27,8 +27,8 @@ class Recorder:
         return self.answer
 
 
-async def boot_station(connect: Any, station_id: str, connectors: int = 2) -> ChargePoint:
-    cp = await connect(station_id)
+async def boot_station(cp: ChargePoint, connectors: int = 2) -> ChargePoint:
+    """Boot a connected charge point and report its connectors Available."""
     assert (await cp.boot())["status"] == "Accepted"
     for connector_id in range(1, connectors + 1):
         await cp.call(
@@ -57,7 +57,7 @@ async def stop_transaction(cp: ChargePoint, transaction_id: int) -> None:
 async def cp(csms: Any, connect: Any, api: Any) -> ChargePoint:
     response = await api.post("/id-tags", json={"idTag": "TAG1"})
     assert response.status_code == 201, response.text
-    return await boot_station(connect, "CP1")
+    return await boot_station(await connect("CP1"))
 
 
 class Helpers:
