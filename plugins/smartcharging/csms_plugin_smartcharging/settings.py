@@ -26,6 +26,6 @@ class SmartChargingSettings(BaseModel):
     )
     load_profile_id_base: int = Field(
         900_000,
-        description="chargingProfileId of load management's fallback TxDefaultProfile; its "
-        "TxProfiles use this plus the connectorId.",
+        description="Load management's TxProfiles use this plus the connectorId as "
+        "chargingProfileId; its fallback TxDefaultProfiles this minus 1 minus the connectorId.",
     )
