@@ -702,3 +702,36 @@ _convenience("data-transfer", "DataTransfer", DataTransferIn, "Send a DataTransf
 async def clear_cache(station_id: str, app: AppDep) -> Any:
     """Clear the station's authorization cache."""
     return await perform_call(app, station_id, "ClearCache", {})
+
+
+class MeterValueList(ApiModel):
+    items: list[MeterValueOut]
+    total: int
+    offset: int
+    limit: int
+
+
+@router.get("/stations/{station_id}/meter-values", response_model=MeterValueList, tags=["stations"])
+async def station_meter_values(
+    station_id: str,
+    app: AppDep,
+    page: PageDep,
+    connector_id: Annotated[int | None, Query(alias="connectorId")] = None,
+    transaction_id: Annotated[int | None, Query(alias="transactionId")] = None,
+) -> MeterValueList:
+    """Every sampled value the station sent (in or outside transactions), newest first."""
+    await _station(app, station_id)
+    query = select(MeterValue).where(MeterValue.station_id == station_id)
+    if connector_id is not None:
+        query = query.where(MeterValue.connector_id == connector_id)
+    if transaction_id is not None:
+        query = query.where(MeterValue.transaction_id == transaction_id)
+    async with app.db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await session.scalars(
+            query.order_by(MeterValue.timestamp.desc(), MeterValue.id.desc())
+            .offset(page.offset)
+            .limit(page.limit)
+        )
+        items = [_meter_out(r) for r in rows]
+    return MeterValueList(items=items, total=total or 0, offset=page.offset, limit=page.limit)
