@@ -164,7 +164,7 @@ def breakpoints(
 # --- stacking and combining ---------------------------------------------------------------
 
 
-def _prevailing(
+def prevailing(
     profiles: Sequence[InstalledProfile],
     at: datetime,
     tx_start: datetime | None,
@@ -244,8 +244,8 @@ def composite_schedule(
         chosen = [
             limit
             for limit in (
-                _prevailing(caps, at, tx_start, start),
-                _prevailing(tx, at, tx_start, start) or _prevailing(default, at, tx_start, start),
+                prevailing(caps, at, tx_start, start),
+                prevailing(tx, at, tx_start, start) or prevailing(default, at, tx_start, start),
             )
             if limit is not None
         ] or [unconstrained]

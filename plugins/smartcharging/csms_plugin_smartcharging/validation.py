@@ -38,6 +38,11 @@ def _int_key(configuration: dict[str, Any], key: str) -> int | None:
         return None  # a value we cannot read is no limit we can enforce
 
 
+def _one_decimal(value: float) -> bool:
+    tenths = value * 10
+    return abs(tenths - round(tenths)) < 1e-6  # 0.3 * 10 is 3.0000000000000004
+
+
 def reject(rule: str) -> None:
     raise PayloadRejected(rule)
 
@@ -76,13 +81,14 @@ def check_schedule(profile: dict, configuration: dict[str, Any]) -> None:
         # Zero is allowed: it is how a CSMS pauses charging.
         if period["limit"] < 0:
             reject("every chargingSchedulePeriod limit must be zero or positive")
-        if round(period["limit"] * 10) != period["limit"] * 10:
+        if not _one_decimal(period["limit"]):
             reject("a limit has at most one decimal (section 7.14)")
         phases = period.get("numberPhases")
         if phases is not None and phases not in (1, 2, 3):
             reject("numberPhases must be 1, 2 or 3")
-    if schedule.get("minChargingRate") is not None and schedule["minChargingRate"] < 0:
-        reject("minChargingRate must not be negative")
+    minimum = schedule.get("minChargingRate")
+    if minimum is not None and (minimum < 0 or not _one_decimal(minimum)):
+        reject("minChargingRate must be zero or positive, with at most one decimal")
     if kind == "Recurring":
         period_seconds = RECURRENCE_SECONDS.get(profile.get("recurrencyKind") or "")
         if period_seconds and duration is not None and duration > period_seconds:

@@ -9,6 +9,7 @@ from csms_plugin_smartcharging.composite import (
     InstalledProfile,
     Limit,
     composite_schedule,
+    prevailing,
     value_at,
 )
 from hypothesis import given, settings
@@ -283,10 +284,8 @@ def test_never_above_any_applicable_cap_in_any_unit(
     result = composite_schedule(installed, 1, T0, duration, unit, {"transactionId": 1, "start": T0})
     schedule = result["chargingSchedule"]
     caps = [i for i in installed if i.purpose == "ChargePointMaxProfile"]
-    from csms_plugin_smartcharging.composite import _prevailing
-
     for second in range(0, duration, 7):
         at = T0 + timedelta(seconds=second)
-        cap: Limit | None = _prevailing(caps, at, T0, T0)
+        cap: Limit | None = prevailing(caps, at, T0, T0)
         if cap is not None:
             assert value_at(schedule, second) <= cap.to(unit, 230.0) + 1e-9

@@ -267,6 +267,7 @@ BAD_PROFILES = [
     (1, profile(1, periods=[(0, 16), (600, 10), (600, 8)]), "strictly ascending"),
     (1, profile(1, periods=[(0, -1)]), "zero or positive"),
     (1, profile(1, periods=[(0, 6.25)]), "one decimal"),
+    (1, profile(1, periods=[(0, 0.3), (60, 0)]), None),  # 0.3 has one decimal; 0 pauses
     (1, profile(1, transactionId=9), "only allowed on a TxProfile"),
     (1, profile(1, validFrom="2026-02-01T00:00:00Z", validTo="2026-01-01T00:00:00Z"), "validTo"),
     (7, profile(1), "connector 7 is unknown"),
