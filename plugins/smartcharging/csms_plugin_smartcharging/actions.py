@@ -8,6 +8,7 @@ them (the generic call route, our convenience routes, the CLI, load management).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from csms_core import PayloadRejected
@@ -79,7 +80,13 @@ async def check_call(app: Any, station_id: str, action: str, payload: dict) -> N
 # --- a TxProfile given with RemoteStartTransaction belongs to the transaction it starts ----
 
 
-def _pending(app: Any) -> dict[str, list[dict]]:
+# A remote start that has not led to a transaction by then never will (the station's
+# ConnectionTimeOut is typically well under this); forgetting it keeps a later session with
+# the same idTag from inheriting its profile.
+PENDING_SECONDS = 600.0
+
+
+def _pending(app: Any) -> dict[str, list[tuple[float, dict]]]:
     return app.state.setdefault(PLUGIN, {}).setdefault("remote_start_profiles", {})
 
 
@@ -88,20 +95,23 @@ def remember_remote_start(app: Any, station_id: str, request: dict, response: di
         return
     if request.get("chargingProfile") is None:
         return
-    _pending(app).setdefault(station_id, []).append(request)
+    _pending(app).setdefault(station_id, []).append((time.monotonic(), request))
 
 
 async def adopt_remote_start_profile(app: Any, station_id: str, transaction: dict) -> None:
     """The transaction a remote start asked for began: its profile is now installed there
     (section 5.16.2), with the transactionId the CSMS just assigned."""
-    waiting = _pending(app).get(station_id) or []
-    for request in waiting:
+    now = time.monotonic()
+    waiting = [(at, r) for at, r in _pending(app).get(station_id, []) if now - at < PENDING_SECONDS]
+    _pending(app)[station_id] = waiting
+    for entry in waiting:
+        request = entry[1]
         wanted = request.get("connectorId")
         if request["idTag"] == transaction.get("idTag") and wanted in (
             None,
             transaction.get("connectorId"),
         ):
-            waiting.remove(request)
+            waiting.remove(entry)
             profile = {**request["chargingProfile"], "transactionId": transaction["transactionId"]}
             await mirror.install(app, station_id, transaction["connectorId"], profile)
             return
