@@ -200,9 +200,18 @@ async def test_concurrent_tx_refused_by_default(cp: Any, add_tag: Any, connect: 
     await add_tag("TAG1")
     first = await cp.call("StartTransaction", start("TAG1", connector=1))
     assert first["idTagInfo"]["status"] == "Accepted"
-    assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "ConcurrentTx"
+    # The same station may authorize the tag to stop its transaction...
+    assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "Accepted"
+    # ...but starting a second one there is refused,
+    second_here = await cp.call("StartTransaction", start("TAG1", connector=2))
+    assert second_here["idTagInfo"]["status"] == "ConcurrentTx"
+    await cp.call("StopTransaction", stop(second_here["transactionId"]))
+    # and so is the tag anywhere else.
     other = await connect("CP2")
     await other.boot()
+    assert (await other.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"][
+        "status"
+    ] == "ConcurrentTx"
     second = await other.call("StartTransaction", start("TAG1", connector=1))
     assert second["idTagInfo"]["status"] == "ConcurrentTx"
     assert second["transactionId"] != first["transactionId"]
