@@ -39,6 +39,7 @@ async def test_changes_are_sent_as_one_differential(
     await other.boot()
     # After boot: the version is asked, and there is nothing to send yet.
     await eventually(lambda: _reported(la, STATION))
+    await eventually(lambda: _reported(la, "LA2"))
     assert recorder.requests == []
 
     await la.add_tags("A", "B")  # two changes in one batch window
