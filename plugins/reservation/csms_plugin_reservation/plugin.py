@@ -57,6 +57,10 @@ def register_commands(cli: Any) -> None:
 
 @hookimpl
 async def startup(app: Any) -> None:
+    # The hookspec foresees opting in to station_message per action; ask, where supported.
+    observe = getattr(app, "observe", None)
+    if observe is not None:
+        observe("Authorize")
     job = lifecycle.ExpiryJob(store_of(app))
     # Overdue ones (the server was down at their expiryDate) expire before stations connect.
     await job.expire_now()
