@@ -80,6 +80,17 @@ class CallErrorOut(ApiModel):
     error_details: dict[str, Any] | None = None
 
 
+# Plugins' convenience routes (``/remote-start``, ...) answer with these same status codes.
+CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": CallErrorOut, "description": "unknown station"},
+    409: {"model": CallErrorOut, "description": "station not connected"},
+    422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
+    501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
+    502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
+    504: {"model": CallErrorOut, "description": "no answer in time"},
+}
+
+
 async def describe(app: Any, station: Station, connected: bool, details: bool) -> StationOut:
     out = StationOut.model_validate(
         {
@@ -177,14 +188,7 @@ async def delete_station(station_id: str, app: AppDep) -> None:
 
 @router.post(
     "/stations/{station_id}/calls/{action}",
-    responses={
-        404: {"model": CallErrorOut, "description": "unknown station"},
-        409: {"model": CallErrorOut, "description": "station not connected"},
-        422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
-        501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
-        502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
-        504: {"model": CallErrorOut, "description": "no answer in time"},
-    },
+    responses=CALL_RESPONSES,
 )
 async def call_station(
     station_id: str,
@@ -194,6 +198,14 @@ async def call_station(
     timeout: Annotated[float | None, Query(gt=0, le=300)] = None,
 ) -> dict[str, Any]:
     """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer."""
+    return await perform_call(app, station_id, action, payload, timeout)
+
+
+async def perform_call(
+    app: Any, station_id: str, action: str, payload: dict, timeout: float | None = None
+) -> Any:
+    """``app.call`` for a route; its failures reach ``call_failed_handler`` below
+    (404 unknown station, 409 not connected, 422 refused, 501, 502 CALLERROR, 504)."""
     return await app.call(station_id, action, payload, timeout)
 
 
