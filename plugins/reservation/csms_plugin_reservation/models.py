@@ -46,3 +46,13 @@ class Reservation(ReservationBase):
     events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReservationIdAllocation(ReservationBase):
+    """One row per reservationId the CSMS picked: the database hands out unique ids to every
+    node sharing it, where max()+1 would race."""
+
+    __tablename__ = "reservation_id_allocations"
+    __table_args__ = {"sqlite_autoincrement": True}  # never hand out an id twice
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

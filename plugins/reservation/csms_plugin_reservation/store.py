@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from csms_core.rpc import format_timestamp, parse_timestamp
 
-from .models import ACCEPTED, EXPIRED, Reservation
+from .models import ACCEPTED, EXPIRED, Reservation, ReservationIdAllocation
 
 PLUGIN = "reservation"
+
+log = logging.getLogger("csms.reservation")
 
 
 def utcnow() -> datetime:
@@ -39,8 +42,6 @@ class ReservationStore:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.db = app.db
-        self._id_lock = asyncio.Lock()
-        self._last_id = 0
         # Set whenever a reservation becomes active, so the expiry job re-plans.
         self.changed = asyncio.Event()
 
@@ -85,12 +86,13 @@ class ReservationStore:
             return list(await session.scalars(query.order_by(Reservation.reservation_id)))
 
     async def next_id(self) -> int:
-        """A reservationId no record has; the lock keeps two requests on this node apart."""
-        async with self._id_lock:
-            async with self.db.session() as session:
-                top = await session.scalar(select(func.max(Reservation.reservation_id)))
-            self._last_id = max(self._last_id, top or 0) + 1
-            return self._last_id
+        """A reservationId unique across nodes, skipping any an operator chose himself."""
+        async with self.db.session() as session, session.begin():
+            while True:
+                result = await session.execute(insert(ReservationIdAllocation).values())
+                (reservation_id,) = result.inserted_primary_key
+                if await session.get(Reservation, reservation_id) is None:
+                    return reservation_id
 
     async def record_answer(self, station_id: str, request: dict, status: str) -> Reservation:
         """Store a ReserveNow and the station's answer; a known reservationId is replaced,
@@ -112,6 +114,15 @@ class ReservationStore:
                     reservation_id=request["reservationId"], created_at=now, events=[], **values
                 )
                 session.add(record)
+            elif record.station_id != station_id:
+                # Two nodes sent the same operator-chosen id to two stations at once.
+                log.error(
+                    "reservation %s of %s not recorded: the id belongs to %s",
+                    request["reservationId"],
+                    station_id,
+                    record.station_id,
+                )
+                return record
             else:
                 for name, value in values.items():
                     setattr(record, name, value)

@@ -257,32 +257,23 @@ async def test_generic_reserve_now_with_own_id_is_recorded(api, station):
         "connectorId": 2,
         "expiryDate": in_seconds(600),
         "idTag": "TAG1",
-        "reservationId": 777,
+        "reservationId": 1,  # the first id the CSMS would pick
     }
     response = await api.post("/stations/CP1/calls/ReserveNow", json=payload)
     assert response.status_code == 200 and response.json() == {"status": "Accepted"}
-    record = (await api.get("/reservations/777")).json()
+    record = (await api.get("/reservations/1")).json()
     assert (record["stationId"], record["connectorId"], record["status"]) == ("CP1", 2, "Accepted")
     # Same id again replaces it, as the station does (OCPP 1.6 section 5.13).
     payload |= {"connectorId": 1}
     assert (await api.post("/stations/CP1/calls/ReserveNow", json=payload)).status_code == 200
-    assert (await api.get("/reservations/777")).json()["connectorId"] == 1
-    # The CSMS picks ids above the ones it has seen.
-    assert (
-        station.got
-        and (
-            await api.post(
-                "/reservations",
-                json={
-                    "stationId": "CP1",
-                    "connectorId": 2,
-                    "idTag": "TAG1",
-                    "expiryDate": in_seconds(60),
-                },
-            )
-        ).json()["reservationId"]
-        == 778
+    assert (await api.get("/reservations/1")).json()["connectorId"] == 1
+    # Ids the CSMS picks itself never collide with one an operator chose.
+    picked = await api.post(
+        "/reservations",
+        json={"stationId": "CP1", "connectorId": 2, "idTag": "TAG1", "expiryDate": in_seconds(60)},
     )
+    assert picked.status_code == 201 and picked.json()["reservationId"] == 2
+    assert len(station.got) == 3
 
 
 # --- refused before sending (422, nothing sent) -------------------------------------------

@@ -32,6 +32,12 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("reservation_id", name=op.f("pk_reservation_reservations")),
     )
+    op.create_table(
+        "reservation_id_allocations",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reservation_id_allocations")),
+        sqlite_autoincrement=True,
+    )
     op.create_index(
         "ix_reservation_reservations_station_status",
         "reservation_reservations",
@@ -48,3 +54,4 @@ def downgrade() -> None:
     op.drop_index("ix_reservation_reservations_status_expiry", "reservation_reservations")
     op.drop_index("ix_reservation_reservations_station_status", "reservation_reservations")
     op.drop_table("reservation_reservations")
+    op.drop_table("reservation_id_allocations")
