@@ -250,6 +250,8 @@ async def test_list_and_filter(api, station, reserve, connect):
     }
     assert (await api.get("/reservations/424242")).status_code == 404
     assert (await api.get("/reservations", params={"status": "Bogus"})).status_code == 422
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    assert {"/api/v1/reservations", "/api/v1/reservations/{reservation_id}"} <= set(paths)
 
 
 async def test_generic_reserve_now_with_own_id_is_recorded(api, station):
