@@ -84,7 +84,8 @@ def serve(config: Path | None, disabled: tuple[str, ...], no_migrate: bool, **op
     app = _app(settings)
     if not settings.api_keys:
         click.echo(
-            "note: no API keys in settings; create one with `csms api-keys create NAME`", err=True
+            "note: no API keys in settings; keys made with `csms api-keys create NAME` work too",
+            err=True,
         )
     try:
         asyncio.run(app.serve_forever())

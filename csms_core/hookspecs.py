@@ -153,8 +153,8 @@ def meter_values_received(app: Any, station_id: str, payload: dict) -> None:
 
 @hookspec
 def station_message(app: Any, station_id: str, action: str, payload: dict) -> None:
-    """A station-initiated message was answered; fired only for actions that a plugin
-    asked to observe with ``app.observe(action)`` (for instance a triggered message)."""
+    """A station-initiated message was answered (for instance a triggered one). Fired for
+    every message once any plugin implements it: keep implementations cheap."""
 
 
 @hookspec

@@ -6,6 +6,7 @@ validation runs inline on the event loop and costs microseconds, not a thread ho
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -196,6 +197,15 @@ class SchemaSet:
 
     @classmethod
     def ocpp16(cls) -> SchemaSet:
+        """The OCPP 1.6 set; compiled once per process, copied per caller."""
+        base = _compiled_ocpp16()
+        schemas = cls()
+        schemas._requests.update(base._requests)
+        schemas._responses.update(base._responses)
+        return schemas
+
+    @classmethod
+    def _load_ocpp16(cls) -> SchemaSet:
         schemas = cls()
         folder = resources.files("ocpp") / "v16" / "schemas"
         for entry in folder.iterdir():
@@ -232,6 +242,11 @@ class SchemaSet:
 
     def validate_response(self, action: str, payload: dict) -> None:
         _run(self._responses, action, payload)
+
+
+@functools.cache
+def _compiled_ocpp16() -> SchemaSet:
+    return SchemaSet._load_ocpp16()
 
 
 def _strip_multiple_of(node: Any) -> Any:

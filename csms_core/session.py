@@ -35,6 +35,11 @@ class StationContext:
         self.id = station_id
         self._session = session
 
+    def allow_before_accepted(self, action: str, seconds: float = 60.0) -> None:
+        """Let a Pending/Rejected station send ``action`` for a while: OCPP 1.6 4.2 lets a
+        Pending station send what the CSMS asked for with TriggerMessage."""
+        self._session.allowed_until[action] = time.monotonic() + seconds
+
     def after_reply(self, fn: Callable[[], Awaitable[Any]]) -> None:
         """Run ``fn()`` once the CALLRESULT has been sent (e.g. to call the station back)."""
         self._session.after_reply.append(fn)
@@ -56,6 +61,7 @@ class StationSession:
         self.last_seen = self.connected_at
         self.context = StationContext(app, station_id, self)
         self.after_reply: list[Callable[[], Awaitable[Any]]] = []
+        self.allowed_until: dict[str, float] = {}
         self.closed = False
         self._handlers = app.registry.handlers
         self._schemas = app.schemas
@@ -104,7 +110,7 @@ class StationSession:
 
     def _on_call(self, call: rpc.Call) -> None:
         action = call.action
-        if not self.accepted and action != BOOT_NOTIFICATION:
+        if not self.accepted and action != BOOT_NOTIFICATION and not self._allowed(action):
             # OCPP-J errata 5.6: CALLs before the station is accepted get SecurityError.
             error = rpc.OcppError(rpc.SECURITY_ERROR, f"{action} before BootNotification accepted")
             self._spawn(self._send_error(call, error))
@@ -124,6 +130,10 @@ class StationSession:
             self._spawn(self._send_error(call, error))
             return
         self._spawn(self._handle(call, handler))
+
+    def _allowed(self, action: str) -> bool:
+        until = self.allowed_until.get(action)
+        return until is not None and time.monotonic() < until
 
     async def _handle(self, call: rpc.Call, handler: Callable[..., Awaitable[dict]]) -> None:
         try:

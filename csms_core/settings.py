@@ -32,9 +32,13 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy async URL; default SQLite under data_dir."
     )
     auto_migrate: bool = Field(True, description="Apply migrations when the server starts.")
-    disabled_plugins: CommaList = Field(default_factory=list)
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_format: Literal["text", "json"] = "text"
+    disabled_plugins: CommaList = Field(
+        default_factory=list, description="Installed plugins to leave off."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="debug also logs every OCPP frame."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="json: one object a line.")
 
     unknown_stations: Literal["reject", "accept"] = Field(
         "reject", description="reject: refuse unknown identities with HTTP 404; accept: register."
@@ -53,14 +57,17 @@ class Settings(BaseSettings):
     )
 
     api_keys: CommaList = Field(default_factory=list, description="Operator API keys.")
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
+    tls_cert: Path | None = Field(
+        None, description="Server certificate (PEM): wss:// and https://."
+    )
+    tls_key: Path | None = Field(None, description="Its private key (PEM).")
     tls_ca: Path | None = Field(None, description="CA for client certificates (profile 3).")
 
-    node_id: str | None = Field(None, description="This node's name in a cluster.")
-    cluster_url: str | None = None
+    node_id: str | None = Field(None, description="This node's name (default host-pid).")
 
-    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    plugins: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Each plugin's own section, by plugin name."
+    )
 
     @field_validator("disabled_plugins", "api_keys", mode="before")
     @classmethod

@@ -3,9 +3,10 @@
 Fixtures:
 - ``database_url``: a fresh database per test: SQLite in ``tmp_path``, or a new PostgreSQL
   database when ``CSMS_TEST_DATABASE_URL`` points at a server (``postgresql+asyncpg://...``).
-- ``make_csms(**settings, plugins=None)``: start a real server on ephemeral ports.
-  ``plugins=None`` loads every installed plugin; pass ``[("name", module_or_object), ...]``
-  to load only those.
+- ``make_csms(plugins=None, plugin_settings=None, **settings)``: start a real server on
+  ephemeral ports. ``plugins=None`` loads every installed plugin; pass
+  ``[("name", module_or_object), ...]`` to load only those. ``plugin_settings`` fills the
+  plugins' settings sections (``{"core": {"heartbeat_interval": 60}}``).
 - ``csms``: ``make_csms()`` with the defaults.
 - ``api``: an ``httpx.AsyncClient`` for the ``csms`` server's API, authenticated.
 - ``connect(station_id, password=None, ...)``: a connected :class:`ChargePoint`.
@@ -75,6 +76,7 @@ class ChargePoint:
         self.raw_frames: asyncio.Queue[list] = asyncio.Queue()
         self._pending: dict[str, asyncio.Future] = {}
         self._reader: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
 
     async def connect(self) -> ChargePoint:
         headers = {}
@@ -116,7 +118,10 @@ class ChargePoint:
                 frame = json.loads(raw)
                 message_type = frame[0] if isinstance(frame, list) and frame else None
                 if message_type == rpc.CALL:
-                    await self._on_call(IncomingCall(frame[1], frame[2], frame[3]))
+                    # A task, so a responder may itself call the CSMS and read the answer.
+                    task = asyncio.create_task(self._on_call(IncomingCall(*frame[1:4])))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
                     continue
                 future = self._pending.pop(frame[1], None) if message_type else None
                 if future is None:
@@ -188,6 +193,21 @@ class ChargePoint:
         )
 
 
+async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Wait until ``check()`` (sync or async) returns something truthy; return it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
 # --- pytest fixtures ---------------------------------------------------------------------
 
 
@@ -224,7 +244,11 @@ async def make_csms(tmp_path: Any, database_url: str) -> AsyncIterator[Callable[
 
     started: list[Csms] = []
 
-    async def make(plugins: list[tuple[str, object]] | None = None, **overrides: Any) -> Csms:
+    async def make(
+        plugins: list[tuple[str, object]] | None = None,
+        plugin_settings: dict[str, dict[str, Any]] | None = None,
+        **overrides: Any,
+    ) -> Csms:
         values: dict[str, Any] = {
             "host": "127.0.0.1",
             "ocpp_port": 0,
@@ -236,6 +260,8 @@ async def make_csms(tmp_path: Any, database_url: str) -> AsyncIterator[Callable[
             "call_timeout": 5.0,
         }
         values.update(overrides)
+        if plugin_settings is not None:
+            values["plugins"] = plugin_settings
         settings = Settings(**values)
         if plugins is None:
             manager = Plugins(disabled=settings.disabled_plugins)

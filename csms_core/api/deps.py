@@ -5,8 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+
+from ..errors import (
+    ActionNotAvailable,
+    CallErrorReceived,
+    CallFailed,
+    CallTimeout,
+    PayloadRejected,
+    StationNotConnected,
+    UnknownStation,
+)
 
 if TYPE_CHECKING:
     from ..app import Csms
@@ -37,3 +48,52 @@ def page_params(
 
 
 PageDep = Annotated[Page, Depends(page_params)]
+
+
+class CallErrorOut(ApiModel):
+    detail: str
+    error_code: str | None = None
+    error_description: str | None = None
+    error_details: dict[str, Any] | None = None
+
+
+# For ``responses=`` of any route that sends a call through ``app.call``.
+CALL_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": CallErrorOut, "description": "unknown station"},
+    409: {"model": CallErrorOut, "description": "station not connected"},
+    422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
+    501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
+    502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
+    504: {"model": CallErrorOut, "description": "no answer in time"},
+}
+
+
+def call_error_response(exc: CallFailed) -> JSONResponse:
+    """The one mapping of ``app.call`` failures to status codes, for the generic call route
+    and plugins' convenience routes alike."""
+    if isinstance(exc, ActionNotAvailable):
+        return _error(501, str(exc))
+    if isinstance(exc, PayloadRejected):
+        return _error(422, exc.reason, code=exc.code)
+    if isinstance(exc, UnknownStation):
+        return _error(404, str(exc))
+    if isinstance(exc, StationNotConnected):
+        return _error(409, str(exc))
+    if isinstance(exc, CallErrorReceived):
+        return _error(502, str(exc), exc.code, exc.description, exc.details)
+    if isinstance(exc, CallTimeout):
+        return _error(504, str(exc))
+    raise exc
+
+
+def _error(
+    status_code: int,
+    detail: str,
+    code: str | None = None,
+    description: str | None = None,
+    details: dict | None = None,
+) -> JSONResponse:
+    body = CallErrorOut(
+        detail=detail, error_code=code, error_description=description, error_details=details
+    )
+    return JSONResponse(body.model_dump(by_alias=True, exclude_none=True), status_code=status_code)

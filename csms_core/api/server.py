@@ -15,8 +15,8 @@ from fastapi import Depends, FastAPI
 from .. import __version__
 from ..errors import CallFailed
 from .auth import ApiKeyStore, require_operator
+from .deps import call_error_response
 from .keys import router as keys_router
-from .stations import call_failed_handler
 from .stations import router as stations_router
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def build_api(app: Csms) -> FastAPI:
         """Open without a key: for load balancers and monitoring."""
         return {"status": "ok", "node": app.node_id}
 
-    api.add_exception_handler(CallFailed, call_failed_handler)
+    # Any route may let ``app.call`` raise: failures get the contract's status codes.
+    api.add_exception_handler(CallFailed, lambda _request, exc: call_error_response(exc))
     operator = [Depends(require_operator)]
     api.include_router(stations_router, prefix=API_PREFIX, dependencies=operator)
     api.include_router(keys_router, prefix=API_PREFIX, dependencies=operator)

@@ -5,21 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, HTTPException, Query, status
 from pydantic import Field
 
-from ..errors import (
-    ActionNotAvailable,
-    CallErrorReceived,
-    CallTimeout,
-    PayloadRejected,
-    StationNotConnected,
-    UnknownStation,
-)
 from ..security import check_password_rules
 from ..storage.models import Station
-from .deps import ApiModel, AppDep, PageDep
+from .deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 router = APIRouter(tags=["stations"])
 
@@ -71,24 +62,6 @@ class StationList(ApiModel):
     total: int
     offset: int
     limit: int
-
-
-class CallErrorOut(ApiModel):
-    detail: str
-    error_code: str | None = None
-    error_description: str | None = None
-    error_details: dict[str, Any] | None = None
-
-
-# Plugins' convenience routes (``/remote-start``, ...) answer with these same status codes.
-CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": CallErrorOut, "description": "unknown station"},
-    409: {"model": CallErrorOut, "description": "station not connected"},
-    422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
-    501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
-    502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
-    504: {"model": CallErrorOut, "description": "no answer in time"},
-}
 
 
 async def describe(app: Any, station: Station, connected: bool, details: bool) -> StationOut:
@@ -186,10 +159,7 @@ async def delete_station(station_id: str, app: AppDep) -> None:
     await app.stations.delete(station_id)
 
 
-@router.post(
-    "/stations/{station_id}/calls/{action}",
-    responses=CALL_RESPONSES,
-)
+@router.post("/stations/{station_id}/calls/{action}", responses=CALL_ERROR_RESPONSES)
 async def call_station(
     station_id: str,
     action: str,
@@ -197,37 +167,19 @@ async def call_station(
     payload: Annotated[dict[str, Any], Body(description="The OCPP request payload.")],
     timeout: Annotated[float | None, Query(gt=0, le=300)] = None,
 ) -> dict[str, Any]:
-    """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer."""
-    return await perform_call(app, station_id, action, payload, timeout)
+    """Send any CSMS-initiated OCPP action an enabled plugin owns; returns the station's answer.
+
+    Failures become the contract's status codes in ``call_failed_handler`` (api/server.py).
+    """
+    return await app.call(station_id, action, payload, timeout)
+
+
+# Merge shim (reservation branch only): the core branch still imports these names from its
+# own kernel commit; main moved them to api/deps. Drop once core is merged with main.
+CALL_RESPONSES = CALL_ERROR_RESPONSES
 
 
 async def perform_call(
     app: Any, station_id: str, action: str, payload: dict, timeout: float | None = None
 ) -> Any:
-    """``app.call`` for a route; its failures reach ``call_failed_handler`` below
-    (404 unknown station, 409 not connected, 422 refused, 501, 502 CALLERROR, 504)."""
     return await app.call(station_id, action, payload, timeout)
-
-
-CALL_FAILURE_STATUS = {
-    UnknownStation: 404,
-    StationNotConnected: 409,
-    PayloadRejected: 422,
-    ActionNotAvailable: 501,
-    CallErrorReceived: 502,
-    CallTimeout: 504,
-}
-
-
-async def call_failed_handler(request: Request, exc: Exception) -> JSONResponse:
-    """Every route that lets ``app.call`` raise gets the contract's status codes for free."""
-    status_code = next(
-        (code for kind, code in CALL_FAILURE_STATUS.items() if isinstance(exc, kind)), 500
-    )
-    body = CallErrorOut(detail=str(exc))
-    if isinstance(exc, PayloadRejected):
-        body = CallErrorOut(detail=exc.reason, error_code=exc.code)
-    elif isinstance(exc, CallErrorReceived):
-        body.error_code, body.error_description = exc.code, exc.description
-        body.error_details = exc.details
-    return JSONResponse(body.model_dump(by_alias=True, exclude_none=True), status_code=status_code)

@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field
 
-from csms_core.api.deps import ApiModel, AppDep, PageDep
-from csms_core.api.stations import CallErrorOut
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 from csms_core.rpc import format_timestamp
 
 from .models import ACCEPTED, Reservation
@@ -25,11 +24,9 @@ Status = Literal[
 ]
 
 CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": CallErrorOut, "description": "unknown station or reservation"},
-    409: {"model": CallErrorOut, "description": "station not connected, or nothing to cancel"},
-    422: {"model": CallErrorOut, "description": "request refused; nothing sent"},
-    502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
-    504: {"model": CallErrorOut, "description": "no answer in time"},
+    **CALL_ERROR_RESPONSES,
+    404: {**CALL_ERROR_RESPONSES[404], "description": "unknown station or reservation"},
+    409: {**CALL_ERROR_RESPONSES[409], "description": "station not connected; nothing to cancel"},
 }
 
 

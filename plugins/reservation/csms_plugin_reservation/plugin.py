@@ -57,10 +57,6 @@ def register_commands(cli: Any) -> None:
 
 @hookimpl
 async def startup(app: Any) -> None:
-    # The hookspec foresees opting in to station_message per action; ask, where supported.
-    observe = getattr(app, "observe", None)
-    if observe is not None:
-        observe("Authorize")
     job = lifecycle.ExpiryJob(store_of(app))
     # Overdue ones (the server was down at their expiryDate) expire before stations connect.
     await job.expire_now()
@@ -79,6 +75,7 @@ async def status_changed(app: Any, station_id: str, connector_id: int, status: d
 
 @hookimpl
 async def station_message(app: Any, station_id: str, action: str, payload: dict) -> None:
+    # Fired for every station message: return at once for all but Authorize.
     if action == "Authorize":
         await lifecycle.on_authorize(app, station_id, payload)
 

@@ -1,0 +1,104 @@
+"""TriggerMessage: the rules checked before it is sent, and the history of what was sent.
+
+The errata rule (OCPP 1.6 errata v4.0, 3.40): once the CSMS answered a BootNotification with
+Accepted, it SHALL NOT trigger another BootNotification "until the Charge Point sends a
+BootNotification.req". So "boots again" means precisely: a new BootNotification.req arrives.
+Our answer to that one decides again: Accepted refuses boot triggers anew, Pending or Rejected
+allows them (that is what the trigger is for during registration). A reconnect without a
+BootNotification, an accepted Reset or an accepted trigger do not count: the station may still
+be running the same boot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from csms_core import PayloadRejected
+
+from .models import Trigger
+from .waiters import Waiters
+
+NAME = "remotetrigger"
+ACTION = "TriggerMessage"
+BOOT_NOTIFICATION = "BootNotification"
+
+
+@dataclass
+class RemoteTriggerState:
+    waiters: Waiters = field(default_factory=Waiters)
+    # The status we last answered a BootNotification with, per station connected here. The
+    # freshest knowledge on this node, and right even when the boot handler keeps no record;
+    # forgotten on disconnect, after which the kernel's stations table decides.
+    boot_status: dict[str, str] = field(default_factory=dict)
+
+
+def state(app: Any) -> RemoteTriggerState:
+    return app.state.setdefault(NAME, RemoteTriggerState())
+
+
+async def boot_accepted(app: Any, station_id: str) -> bool:
+    """Whether the station's current boot was accepted (errata 3.40)."""
+    known = state(app).boot_status.get(station_id)
+    if known is not None:
+        return known == "Accepted"
+    station = await app.stations.get(station_id)
+    return station is not None and station.registration_status == "Accepted"
+
+
+async def check(app: Any, station_id: str, payload: dict) -> None:
+    requested = payload["requestedMessage"]
+    if requested not in app.registry.handlers:
+        # The station would be answered NotSupported: refuse rather than trigger for nothing.
+        raise PayloadRejected(f"no enabled plugin handles {requested}; not triggering it")
+    if requested == BOOT_NOTIFICATION and await boot_accepted(app, station_id):
+        raise PayloadRejected(
+            f"station {station_id!r} is already accepted: a BootNotification may be triggered"
+            " only after it sends a new BootNotification (OCPP 1.6 errata 3.40)"
+        )
+    session = app.router.local_session(station_id)
+    if session is not None and not session.accepted:
+        # OCPP 1.6 4.2: a Pending station may send what it was asked for with TriggerMessage.
+        # Opened before sending: the station sends the message right after its answer.
+        session.context.allow_before_accepted(requested)
+
+
+async def on_result(app: Any, station_id: str, request: dict, response: dict) -> None:
+    await record(app, station_id, request, status=response["status"])
+
+
+async def record(
+    app: Any,
+    station_id: str,
+    request: dict,
+    status: str | None = None,
+    error: str | None = None,
+) -> None:
+    row = Trigger(
+        station_id=station_id,
+        requested_message=request["requestedMessage"],
+        connector_id=request.get("connectorId"),
+        status=status,
+        error=error[:500] if error else None,
+        created_at=datetime.now(UTC),
+    )
+    async with app.db.session() as session, session.begin():
+        session.add(row)
+
+
+async def history(app: Any, station_id: str, offset: int, limit: int) -> tuple[list[Trigger], int]:
+    """Newest first."""
+    where = Trigger.station_id == station_id
+    async with app.db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(Trigger).where(where))
+        rows = await session.scalars(
+            select(Trigger)
+            .where(where)
+            .order_by(Trigger.created_at.desc(), Trigger.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows), int(total or 0)

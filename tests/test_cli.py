@@ -1,0 +1,132 @@
+"""The command line against a live server, and `csms serve` as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+from click.testing import CliRunner
+
+from csms_core.cli import cli
+from csms_core.testing import TEST_API_KEY, TEST_PASSWORD, api_url, eventually
+
+
+async def run_cli(*args: str, env: dict | None = None):
+    # The server shares this event loop, so the (blocking) CLI runs in a thread.
+    runner = CliRunner()
+    return await asyncio.to_thread(runner.invoke, cli, list(args), env=env)
+
+
+async def test_stations_and_call_commands(csms, booted):
+    env = {"CSMS_API_URL": api_url(csms), "CSMS_API_KEY": TEST_API_KEY}
+    added = await run_cli("stations", "add", "CP9", "--password", TEST_PASSWORD, env=env)
+    assert added.exit_code == 0, added.output
+    listed = await run_cli("stations", "list", "--json", env=env)
+    assert {s["id"] for s in json.loads(listed.output)["items"]} == {"CP1", "CP9"}
+    table = await run_cli("stations", "list", env=env)
+    assert table.output.splitlines()[0].split()[:2] == ["id", "connected"]
+
+    booted.answer("Reset", {"status": "Rejected"})
+    called = await run_cli("call", "CP1", "Reset", '{"type": "Hard"}', "--json", env=env)
+    assert called.exit_code == 0, called.output
+    assert json.loads(called.output) == {"status": "Rejected"}
+
+    refused = await run_cli("call", "CP1", "Reset", '{"type": "Sideways"}', env=env)
+    assert refused.exit_code != 0 and "422" in refused.output
+    missing = await run_cli("call", "NOPE", "Reset", '{"type": "Hard"}', env=env)
+    assert missing.exit_code != 0 and "404" in missing.output
+    bad_key = await run_cli("stations", "list", env={**env, "CSMS_API_KEY": "wrong"})
+    assert bad_key.exit_code != 0 and "401" in bad_key.output
+    removed = await run_cli("stations", "remove", "CP9", env=env)
+    assert removed.exit_code == 0 and await csms.stations.get("CP9") is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
+    ocpp_port, api_port = free_port(), free_port()
+    env = {**os.environ, "CSMS_API_KEYS": "k1", "CSMS_HOST": "127.0.0.1"}
+    env.pop("CSMS_TEST_DATABASE_URL", None)
+    created = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "csms_core.cli",
+            "api-keys",
+            "create",
+            "ops",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    stored_key = created.stdout.strip()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "csms_core.cli",
+        "serve",
+        "--ocpp-port",
+        str(ocpp_port),
+        "--api-port",
+        str(api_port),
+        "--data-dir",
+        str(tmp_path),
+        "--log-format",
+        "json",
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as client:
+
+            async def healthy() -> bool:
+                try:
+                    return (await client.get("/health")).json()["status"] == "ok"
+                except httpx.TransportError:
+                    return False
+
+            assert await eventually(healthy, timeout=60)
+            headers = {"Authorization": f"Bearer {stored_key}"}
+            assert (await client.get("/api/v1/stations", headers=headers)).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0
+    messages = [json.loads(line)["message"] for line in stderr.decode().splitlines() if line]
+    assert any("ready" in m for m in messages) and "stopping" in messages
+    assert (tmp_path / "csms.db").exists()
+    assert stored_key not in stderr.decode()
+
+
+def test_plugins_list_shows_installed_plugins():
+    result = CliRunner().invoke(cli, ["plugins", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    from importlib.metadata import entry_points
+
+    names = {row["name"] for row in json.loads(result.output)}
+    assert names == {ep.name for ep in entry_points(group="csms.plugins")}
+
+
+def test_unknown_disabled_plugin_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["serve", "--disable-plugin", "nosuch", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code != 0
+    assert "cannot disable unknown plugin(s) nosuch" in result.output

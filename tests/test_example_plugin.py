@@ -1,0 +1,61 @@
+"""The example third-party plugin in docs/, installed from its own folder, end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from csms_core.plugins import Plugins
+
+EXAMPLE = Path(__file__).parent.parent / "docs" / "example-plugin"
+
+
+@pytest.fixture(scope="module")
+def installed_example(tmp_path_factory):
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--python",
+            sys.executable,
+            "--target",
+            str(target),
+            str(EXAMPLE),
+        ],
+        check=True,
+    )
+    sys.path.insert(0, str(target))  # entry points are read from every sys.path entry
+    yield target
+    sys.path.remove(str(target))
+    for name in [m for m in sys.modules if m.startswith("csms_example_greeter")]:
+        del sys.modules[name]
+
+
+async def test_example_plugin_answers_its_vendor(installed_example, make_csms):
+    assert "greeter" in Plugins().available
+    app = await make_csms(plugin_settings={"greeter": {"greeting": "Welcome"}})
+    assert "greeter" in app.plugins.enabled
+    from csms_core.testing import ChargePoint, ocpp_url
+
+    await app.stations.create("CP1")
+    async with ChargePoint(ocpp_url(app), "CP1") as cp:
+        assert (await cp.boot())["status"] == "Accepted"
+        answer = await cp.call("DataTransfer", {"vendorId": "com.example", "messageId": "Hello"})
+        assert answer == {"status": "Accepted", "data": "Welcome, CP1"}
+        other = await cp.call("DataTransfer", {"vendorId": "com.other"})
+        assert other["status"] == "UnknownVendorId"
+
+
+async def test_example_plugin_can_be_disabled(installed_example, make_csms):
+    app = await make_csms(disabled_plugins=["greeter"])
+    assert "greeter" not in app.plugins.enabled
+    assert ("com.example", "Hello") not in app.registry.data_transfer

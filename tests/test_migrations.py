@@ -1,0 +1,74 @@
+"""Migrations of the kernel and every installed plugin, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from csms_core.plugins import Plugins
+from csms_core.storage import Database
+from csms_core.storage.migrate import (
+    KERNEL_TABLES,
+    alembic_config,
+    current_heads,
+    downgrade_all,
+    upgrade_all,
+)
+
+
+def all_tablesets():
+    return [KERNEL_TABLES, *Plugins().build_registry().tables]
+
+
+@pytest.mark.parametrize("tables", all_tablesets(), ids=lambda t: t.name)
+def test_exactly_one_head(tables):
+    script = ScriptDirectory.from_config(alembic_config(tables))
+    assert len(script.get_heads()) == 1
+
+
+async def test_upgrade_matches_models_and_downgrades_to_base(database_url):
+    db = Database(database_url)
+    plugin_tables = Plugins().build_registry().tables
+    try:
+        await upgrade_all(db, plugin_tables)
+        heads = await current_heads(db, plugin_tables)
+        assert all(heads.values()), heads
+
+        def diff(connection):
+            problems = {}
+            for tables in [KERNEL_TABLES, *plugin_tables]:
+                own = set(tables.metadata.tables)
+                context = MigrationContext.configure(
+                    connection,
+                    opts={
+                        "compare_type": True,
+                        "include_object": lambda obj, name, type_, r, c, own=own: (
+                            name in own if type_ == "table" else obj.table.name in own
+                        ),
+                    },
+                )
+                found = compare_metadata(context, tables.metadata)
+                if found:
+                    problems[tables.name] = found
+            return problems
+
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(diff) == {}
+
+        await downgrade_all(db, plugin_tables)
+        heads = await current_heads(db, plugin_tables)
+        assert not any(heads.values()), heads
+
+        def leftover(connection):
+            from sqlalchemy import inspect
+
+            return [
+                t for t in inspect(connection).get_table_names() if not t.startswith("alembic_")
+            ]
+
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(leftover) == []
+    finally:
+        await db.close()
