@@ -45,23 +45,30 @@ async def test_expiry_across_restart(make_csms):
             return response.json()["reservationId"]
 
         later = await reserve(3, 600)
-        pending = await reserve(2, 1.5 + 2 * startup)  # due once the next server runs
-        overdue = await reserve(1, 1.0)  # due while no server runs
+        pending = await reserve(2, 2.0 + 1.5 * startup)  # normally due once the next server runs
+        overdue = await reserve(1, 2.0)  # due while no server runs
         overdue_made = clock()
     await first.stop()
-    assert clock() - overdue_made < 1.0, "stopping outlasted the reservation; test inconclusive"
+    stopped_at = datetime.now(UTC)
+    assert clock() - overdue_made < 2.0, "stopping outlasted the reservation; test inconclusive"
 
-    await asyncio.sleep(overdue_made + 1.1 - clock())
+    await asyncio.sleep(overdue_made + 2.1 - clock())
     second = await make_csms()
     async with client(second) as api:
 
-        async def status_of(reservation_id: int) -> str:
-            return (await api.get(f"/reservations/{reservation_id}")).json()["status"]
+        async def record(reservation_id: int) -> dict:
+            return (await api.get(f"/reservations/{reservation_id}")).json()
 
-        assert await status_of(overdue) == "Expired"  # at start-up
-        assert await status_of(pending) == "Accepted"
-        deadline = clock() + 5 + 2 * startup
-        while await status_of(pending) != "Expired":  # scheduled by the new server
+        def when(text: str) -> datetime:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+        expired = await record(overdue)
+        assert expired["status"] == "Expired"  # at start-up, by the new server
+        assert when(expired["updatedAt"]) >= stopped_at
+        deadline = clock() + 5 + 3 * startup
+        while (await record(pending))["status"] != "Expired":  # scheduled by the new server
             assert clock() < deadline, "not expired after the restart"
             await asyncio.sleep(0.05)
-        assert await status_of(later) == "Accepted"
+        expired = await record(pending)
+        assert when(expired["updatedAt"]) >= max(when(expired["expiryDate"]), stopped_at)
+        assert (await record(later))["status"] == "Accepted"
