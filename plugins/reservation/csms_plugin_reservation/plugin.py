@@ -74,10 +74,11 @@ async def status_changed(app: Any, station_id: str, connector_id: int, status: d
 
 
 @hookimpl
-async def station_message(app: Any, station_id: str, action: str, payload: dict) -> None:
-    # Fired for every station message: return at once for all but Authorize.
+def station_message(app: Any, station_id: str, action: str, payload: dict) -> Any:
+    # Fired for every station message: not even a coroutine for all but Authorize.
     if action == "Authorize":
-        await lifecycle.on_authorize(app, station_id, payload)
+        return lifecycle.on_authorize(app, station_id, payload)
+    return None
 
 
 @hookimpl
