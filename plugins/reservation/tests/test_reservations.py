@@ -85,7 +85,7 @@ async def test_tc046_reserve_then_charge(api, station, reserve):
 
 
 async def test_tc047_reservation_expires(api, station, reserve):
-    created = (await reserve(expiryDate=in_seconds(1.0))).json()
+    created = (await reserve(expiryDate=in_seconds(1.5))).json()
     assert created["status"] == "Accepted"
     record = await wait_for_status(api, created["reservationId"], "Expired")
     assert record["status"] == "Expired"
@@ -209,6 +209,23 @@ async def test_connector_failing_while_reserved_is_flagged(api, station, reserve
     events = await wait_for_event(api, reserved["reservationId"], f"Connector{state}")
     assert events[-1]["type"] == f"Connector{state}" and events[-1]["connectorId"] == 1
     assert (await api.get(f"/reservations/{other['reservationId']}")).json()["events"] == []
+
+
+async def test_station_wide_trouble_flags_every_reservation(api, station, reserve):
+    ids = [(await reserve(connectorId=c)).json()["reservationId"] for c in (1, 2)]
+    await status(station.cp, 0, "Unavailable")  # connector 0: the whole station
+    await station.cp.boot()  # a reboot may have wiped them on the station
+    for reservation_id in ids:
+        events = await wait_for_event(api, reservation_id, "StationBooted")
+        assert [e["type"] for e in events] == ["ConnectorUnavailable", "StationBooted"]
+
+
+async def test_late_start_with_reservation_id_turns_expired_into_used(api, station, reserve):
+    created = (await reserve(expiryDate=in_seconds(1.5))).json()
+    assert (await wait_for_status(api, created["reservationId"], "Expired"))["status"] == "Expired"
+    # The station's clock, or an offline start, beat our timer: the reservation was used.
+    await start(station.cp, "TAG1", reservationId=created["reservationId"])
+    assert (await wait_for_status(api, created["reservationId"], "Used"))["status"] == "Used"
 
 
 async def test_authorize_by_another_tag_is_flagged(api, station, reserve, add_tag):
