@@ -26,7 +26,9 @@ def reservations() -> None:
 
 @reservations.command("create")
 @click.argument("station_id")
-@click.option("--connector", "connector_id", type=int, default=0, show_default=True)
+@click.option(
+    "--connector", "connector_id", type=int, required=True, help="0: any connector of the station."
+)
 @click.option("--id-tag", required=True)
 @click.option("--parent-id-tag", help="Default: the tag's parent, when known.")
 @click.option("--expiry-date", help="ISO 8601; default: now + --minutes.")
@@ -43,6 +45,7 @@ def create(
     minutes: float,
     reservation_id: int | None,
 ) -> None:
+    """Reserve a connector of STATION_ID for an idTag (sends ReserveNow)."""
     if expiry_date is None:
         expiry_date = (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
     body = {
@@ -63,6 +66,7 @@ def create(
 @click.option("--limit", type=int, default=100, show_default=True)
 @api_options
 def list_(client: ApiClient, station_id: str | None, status: str | None, limit: int) -> None:
+    """List reservations, newest first."""
     params: dict[str, str | int] = {"limit": limit}
     if station_id:
         params["stationId"] = station_id
@@ -75,6 +79,7 @@ def list_(client: ApiClient, station_id: str | None, status: str | None, limit: 
 @click.argument("reservation_id", type=int)
 @api_options
 def show(client: ApiClient, reservation_id: int) -> None:
+    """Show one reservation, with its events."""
     client.show(client.request("GET", f"/reservations/{reservation_id}"))
 
 
