@@ -108,7 +108,7 @@ class ReservationStore:
             "updated_at": now,
         }
         async with self.db.session() as session, session.begin():
-            record = await session.get(Reservation, request["reservationId"])
+            record = await session.get(Reservation, request["reservationId"], with_for_update=True)
             if record is None:
                 record = Reservation(
                     reservation_id=request["reservationId"], created_at=now, events=[], **values
@@ -161,8 +161,12 @@ class ReservationStore:
         event = {"at": format_timestamp(utcnow()), "type": kind, **detail}
         keep = self.settings.max_events
         async with self.db.session() as session, session.begin():
+            # Locked: two events at once (a fault and a reboot) must not lose one another.
             for record in await session.scalars(
-                select(Reservation).where(Reservation.reservation_id.in_(ids))
+                select(Reservation)
+                .where(Reservation.reservation_id.in_(ids))
+                .order_by(Reservation.reservation_id)
+                .with_for_update()
             ):
                 # A new list, so SQLAlchemy sees the JSON column change.
                 record.events = [*(record.events or []), event][-keep:]

@@ -216,8 +216,9 @@ async def test_station_wide_trouble_flags_every_reservation(api, station, reserv
     await status(station.cp, 0, "Unavailable")  # connector 0: the whole station
     await station.cp.boot()  # a reboot may have wiped them on the station
     for reservation_id in ids:
-        events = await wait_for_event(api, reservation_id, "StationBooted")
-        assert [e["type"] for e in events] == ["ConnectorUnavailable", "StationBooted"]
+        await wait_for_event(api, reservation_id, "StationBooted")
+        events = await wait_for_event(api, reservation_id, "ConnectorUnavailable")
+        assert sorted(e["type"] for e in events) == ["ConnectorUnavailable", "StationBooted"]
 
 
 async def test_late_start_with_reservation_id_turns_expired_into_used(api, station, reserve):
