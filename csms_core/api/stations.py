@@ -172,14 +172,3 @@ async def call_station(
     Failures become the contract's status codes in ``call_failed_handler`` (api/server.py).
     """
     return await app.call(station_id, action, payload, timeout)
-
-
-# Merge shim (reservation branch only): the core branch still imports these names from its
-# own kernel commit; main moved them to api/deps. Drop once core is merged with main.
-CALL_RESPONSES = CALL_ERROR_RESPONSES
-
-
-async def perform_call(
-    app: Any, station_id: str, action: str, payload: dict, timeout: float | None = None
-) -> Any:
-    return await app.call(station_id, action, payload, timeout)
