@@ -87,7 +87,7 @@ async def _tags_changed(app: Any, id_tags: list[str]) -> None:
 async def create_id_tag(body: IdTagIn, app: AppDep) -> IdTagOut:
     now = store.utcnow()
     async with app.db.session() as session, session.begin():
-        if await session.get(IdTag, body.id_tag) is not None:
+        if await store.find_tag(session, body.id_tag) is not None:
             raise HTTPException(409, f"id tag {body.id_tag!r} already exists")
         tag = IdTag(
             id_tag=body.id_tag,
@@ -175,7 +175,7 @@ async def import_id_tags(request: Request, app: AppDep) -> ImportResult:
     now = store.utcnow()
     async with app.db.session() as session, session.begin():
         for body in tags:
-            tag = await session.get(IdTag, body.id_tag)
+            tag = await store.find_tag(session, body.id_tag)
             if tag is None:
                 session.add(
                     IdTag(
@@ -200,7 +200,7 @@ async def import_id_tags(request: Request, app: AppDep) -> ImportResult:
 
 
 async def _get_tag(session: Any, id_tag: str) -> IdTag:
-    tag = await session.get(IdTag, id_tag)
+    tag = await store.find_tag(session, id_tag)
     if tag is None:
         raise HTTPException(404, f"id tag {id_tag!r} is unknown")
     return tag

@@ -12,6 +12,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -25,6 +27,10 @@ class CoreBase(DeclarativeBase):
 
 class IdTag(CoreBase):
     __tablename__ = "core_id_tags"
+    # idTags compare case-insensitively (OCPP CiString20): one tag per spelling-insensitive key.
+    __table_args__ = (
+        Index("uq_core_id_tags_lower_id_tag", func.lower(text("id_tag")), unique=True),
+    )
 
     id_tag: Mapped[str] = mapped_column(String(20), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))  # Accepted / Blocked / Expired / Invalid
@@ -93,6 +99,7 @@ class Transaction(CoreBase):
         ),
         Index("ix_core_transactions_open", "station_id", "stop_timestamp"),
         Index("ix_core_transactions_id_tag", "id_tag"),
+        Index("ix_core_transactions_lower_id_tag", func.lower(text("id_tag"))),
         {"sqlite_autoincrement": True},  # ids are never reused
     )
 

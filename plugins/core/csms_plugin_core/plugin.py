@@ -135,7 +135,7 @@ async def station_configuration(app: Any, station_id: str) -> dict | None:
 @hookimpl
 async def id_tag_info(app: Any, id_tag: str) -> dict | None:
     async with app.db.session() as session:
-        tag = await session.get(IdTag, id_tag)
+        tag = await store.find_tag(session, id_tag)
     return store.id_tag_info(tag) if tag is not None else None
 
 

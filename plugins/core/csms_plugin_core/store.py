@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.rpc import format_timestamp
@@ -52,7 +52,7 @@ async def running_elsewhere(
     tag to stop its own transaction, and a second start there is caught at StartTransaction.
     """
     query = select(Transaction.station_id, Transaction.connector_id).where(
-        Transaction.id_tag == id_tag, Transaction.stop_timestamp.is_(None)
+        func.lower(Transaction.id_tag) == id_tag.lower(), Transaction.stop_timestamp.is_(None)
     )
     for other_station, other_connector in await session.execute(query):
         if other_station != station_id:
@@ -60,6 +60,11 @@ async def running_elsewhere(
         if connector_id is not None and other_connector != connector_id:
             return True
     return False
+
+
+async def find_tag(session: AsyncSession, id_tag: str) -> IdTag | None:
+    """OCPP idTags are case-insensitive (CiString20): "abc" finds "ABC"."""
+    return await session.scalar(select(IdTag).where(func.lower(IdTag.id_tag) == id_tag.lower()))
 
 
 async def authorize(
@@ -70,7 +75,7 @@ async def authorize(
     connector_id: int | None = None,
 ) -> dict[str, Any]:
     """Re-verify a tag: stored status, expiry, then the concurrent-transaction policy."""
-    info = id_tag_info(await session.get(IdTag, id_tag))
+    info = id_tag_info(await find_tag(session, id_tag))
     if (
         info["status"] == "Accepted"
         and not settings.allow_concurrent_tx
