@@ -1,0 +1,140 @@
+"""``csms id-tags`` and ``csms transactions``: thin clients of the operator API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from csms_core.client import ApiClient, api_options
+
+TAG_COLUMNS = ["idTag", "status", "effectiveStatus", "expiryDate", "parentIdTag"]
+TX_COLUMNS = [
+    "transactionId",
+    "stationId",
+    "connectorId",
+    "idTag",
+    "startTimestamp",
+    "stopTimestamp",
+    "stopReason",
+    "energyWh",
+]
+
+
+@click.group("id-tags")
+def id_tags() -> None:
+    """Manage id tags (RFID cards, app tokens)."""
+
+
+@id_tags.command("add")
+@click.argument("id_tag")
+@click.option(
+    "--status",
+    type=click.Choice(["Accepted", "Blocked", "Expired", "Invalid"]),
+    default="Accepted",
+    show_default=True,
+)
+@click.option("--expiry", help="expiryDate, ISO 8601 (e.g. 2027-01-01T00:00:00Z).")
+@click.option("--parent", help="parentIdTag (group).")
+@api_options
+def id_tags_add(
+    client: ApiClient, id_tag: str, status: str, expiry: str | None, parent: str | None
+) -> None:
+    """Add ID_TAG."""
+    body: dict[str, Any] = {"idTag": id_tag, "status": status}
+    if expiry:
+        body["expiryDate"] = expiry
+    if parent:
+        body["parentIdTag"] = parent
+    client.show(client.request("POST", "/id-tags", json=body), TAG_COLUMNS)
+
+
+@id_tags.command("list")
+@click.option("--status", type=click.Choice(["Accepted", "Blocked", "Expired", "Invalid"]))
+@click.option("--offset", type=int, default=0)
+@click.option("--limit", type=int, default=100)
+@api_options
+def id_tags_list(client: ApiClient, status: str | None, offset: int, limit: int) -> None:
+    """List id tags."""
+    params: dict[str, Any] = {"offset": offset, "limit": limit}
+    if status:
+        params["status"] = status
+    client.show(client.request("GET", "/id-tags", params=params), TAG_COLUMNS)
+
+
+@id_tags.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@api_options
+def id_tags_import(client: ApiClient, csv_file: Path) -> None:
+    """Create or update tags from CSV_FILE (idTag,status,expiryDate,parentIdTag); all or nothing."""
+    files = {"file": (csv_file.name, csv_file.read_bytes(), "text/csv")}
+    result = client.request("POST", "/id-tags/import", files=files)
+    client.show(result, ["created", "updated"])
+
+
+@click.group()
+def transactions() -> None:
+    """Browse and export transactions."""
+
+
+def _filters(
+    station: str | None, id_tag: str | None, since: str | None, until: str | None, state: str | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"stationId": station, "idTag": id_tag, "from": since, "to": until}
+    if state:
+        params["open"] = "true" if state == "open" else "false"
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def filter_options(fn: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--station", help="Only this station."),
+            click.option("--id-tag", help="Only this id tag."),
+            click.option("--from", "since", help="Started at or after (ISO 8601)."),
+            click.option("--to", "until", help="Started before (ISO 8601)."),
+            click.option("--state", type=click.Choice(["open", "closed"])),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+@transactions.command("list")
+@filter_options
+@click.option("--offset", type=int, default=0)
+@click.option("--limit", type=int, default=100)
+@api_options
+def transactions_list(client: ApiClient, offset: int, limit: int, **filters: Any) -> None:
+    """List transactions, newest first."""
+    params = {**_filters(**filters), "offset": offset, "limit": limit}
+    client.show(client.request("GET", "/transactions", params=params), TX_COLUMNS)
+
+
+@transactions.command("show")
+@click.argument("transaction_id", type=int)
+@click.option("--meter-values", is_flag=True, help="Also list its sampled values.")
+@api_options
+def transactions_show(client: ApiClient, transaction_id: int, meter_values: bool) -> None:
+    """Show one transaction."""
+    data = client.request("GET", f"/transactions/{transaction_id}")
+    if meter_values:
+        data["meterValues"] = client.request("GET", f"/transactions/{transaction_id}/meter-values")
+    client.show(data)
+
+
+@transactions.command("export")
+@filter_options
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default stdout)."
+)
+@api_options
+def transactions_export(client: ApiClient, output: Path | None, **filters: Any) -> None:
+    """Export matching transactions as CSV."""
+    data = client.request("GET", "/transactions/export.csv", params=_filters(**filters))
+    if output is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,295 @@
+"""Station-initiated Core messages. Each handler writes in one database transaction that
+commits before the answer goes out; events that may call the station fire after the reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from csms_core.plugins import await_me_maybe
+from csms_core.rpc import parse_timestamp, utc_now_iso
+
+from . import store
+from .models import (
+    ConnectorStatus,
+    MeterValue,
+    Registration,
+    StatusEvent,
+    Transaction,
+    UnmatchedStop,
+)
+
+MAX_INT32 = 2**31 - 1
+
+
+def _settings(station: Any) -> Any:
+    return station.app.settings_for("core")
+
+
+async def boot_notification(station: Any, payload: dict) -> dict:
+    app = station.app
+    settings = _settings(station)
+    async with app.db.session() as session:
+        override = await session.get(Registration, station.id)
+    status = override.status if override is not None else settings.registration_status
+    await app.stations.record_boot(station.id, payload, status)
+    # Pending/Rejected: the interval tells the station when to boot again.
+    interval = settings.heartbeat_interval if status == "Accepted" else settings.boot_retry_interval
+    return {"status": status, "currentTime": utc_now_iso(), "interval": interval}
+
+
+async def heartbeat(station: Any, payload: dict) -> dict:
+    return {"currentTime": utc_now_iso()}
+
+
+async def _upsert_connector(session: AsyncSession, values: dict[str, Any]) -> None:
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ConnectorStatus).values(**values)
+    keys = ("station_id", "connector_id")
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={k: statement.excluded[k] for k in values if k not in keys},
+        # A late, older notification must not overwrite a newer status.
+        where=ConnectorStatus.timestamp <= statement.excluded.timestamp,
+    )
+    await session.execute(statement)
+
+
+async def status_notification(station: Any, payload: dict) -> dict:
+    app = station.app
+    connector_id = payload["connectorId"]
+    now = store.utcnow()
+    timestamp = parse_timestamp(payload["timestamp"]) if payload.get("timestamp") else now
+    values = {
+        "station_id": station.id,
+        "connector_id": connector_id,
+        "status": payload["status"],
+        "error_code": payload["errorCode"],
+        "info": payload.get("info"),
+        "vendor_id": payload.get("vendorId"),
+        "vendor_error_code": payload.get("vendorErrorCode"),
+        "timestamp": timestamp,
+    }
+    async with app.db.session() as session, session.begin():
+        await _upsert_connector(session, {**values, "received_at": now})
+        session.add(StatusEvent(**values, received_at=now))
+    station.after_reply(
+        lambda: app.fire(
+            "status_changed", station_id=station.id, connector_id=connector_id, status=payload
+        )
+    )
+    return {}
+
+
+async def authorize(station: Any, payload: dict) -> dict:
+    async with station.app.db.session() as session:
+        info = await store.authorize(session, _settings(station), payload["idTag"], station.id)
+    return {"idTagInfo": info}
+
+
+async def start_transaction(station: Any, payload: dict) -> dict:
+    app = station.app
+    connector_id = payload["connectorId"]
+    id_tag = payload["idTag"]
+    timestamp = parse_timestamp(payload["timestamp"])
+    async with app.db.session() as session, session.begin():
+        info = await store.authorize(session, _settings(station), id_tag, station.id, connector_id)
+        same = await session.scalars(
+            select(Transaction).where(
+                Transaction.station_id == station.id,
+                Transaction.connector_id == connector_id,
+                Transaction.id_tag == id_tag,
+                Transaction.start_timestamp == timestamp,
+            )
+        )
+        for tx in same:
+            if tx.meter_start == payload["meterStart"]:
+                # A retransmission (our answer was lost): same id, nothing new.
+                return {"transactionId": tx.id, "idTagInfo": info}
+        tx = Transaction(
+            station_id=station.id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            id_tag_status=info["status"],
+            reservation_id=payload.get("reservationId"),
+            meter_start=payload["meterStart"],
+            start_timestamp=timestamp,
+            created_at=store.utcnow(),
+        )
+        session.add(tx)
+        await session.flush()
+        # A connector runs one transaction: one still open there lost its StopTransaction.
+        stale = await session.scalars(
+            select(Transaction).where(
+                Transaction.station_id == station.id,
+                Transaction.connector_id == connector_id,
+                Transaction.stop_timestamp.is_(None),
+                Transaction.id != tx.id,
+            )
+        )
+        for old in stale:
+            old.stop_timestamp = timestamp
+            old.review_note = f"no StopTransaction received; superseded by transaction {tx.id}"
+        transaction_id = tx.id
+    started = {
+        "transactionId": transaction_id,
+        "connectorId": connector_id,
+        "idTag": id_tag,
+        "meterStart": payload["meterStart"],
+        "timestamp": payload["timestamp"],
+        "reservationId": payload.get("reservationId"),
+        "idTagInfo": info,
+    }
+    station.after_reply(
+        lambda: app.fire("transaction_started", station_id=station.id, transaction=started)
+    )
+    return {"transactionId": transaction_id, "idTagInfo": info}
+
+
+def _meter_rows(
+    station_id: str,
+    connector_id: int | None,
+    transaction_id: int | None,
+    meter_values: list[dict],
+    source: str,
+) -> list[MeterValue]:
+    now = store.utcnow()
+    rows = []
+    for meter_value in meter_values:
+        timestamp = parse_timestamp(meter_value["timestamp"])
+        for sampled in meter_value["sampledValue"]:
+            rows.append(
+                MeterValue(
+                    station_id=station_id,
+                    connector_id=connector_id,
+                    transaction_id=transaction_id,
+                    timestamp=timestamp,
+                    value=sampled["value"],
+                    context=sampled.get("context"),
+                    format=sampled.get("format"),
+                    measurand=sampled.get("measurand"),
+                    phase=sampled.get("phase"),
+                    location=sampled.get("location"),
+                    unit=sampled.get("unit"),
+                    source=source,
+                    received_at=now,
+                )
+            )
+    return rows
+
+
+def _last_energy_wh(rows: list[MeterValue]) -> float | None:
+    """The latest whole-meter Energy.Active.Import.Register reading (the default measurand)."""
+    best: tuple[datetime, float] | None = None
+    for row in rows:
+        if (row.measurand or store.ENERGY_REGISTER) != store.ENERGY_REGISTER:
+            continue
+        if row.phase or (row.format or "Raw") != "Raw":
+            continue
+        wh = store.to_wh(row.value, row.unit)
+        if wh is not None and (best is None or row.timestamp >= best[0]):
+            best = (row.timestamp, wh)
+    return best[1] if best else None
+
+
+async def _own_transaction(
+    session: AsyncSession, station_id: str, transaction_id: int | None
+) -> Transaction | None:
+    if transaction_id is None or not 0 < transaction_id <= MAX_INT32:
+        return None
+    tx = await session.get(Transaction, transaction_id)
+    return tx if tx is not None and tx.station_id == station_id else None
+
+
+async def stop_transaction(station: Any, payload: dict) -> dict:
+    app = station.app
+    transaction_id = payload["transactionId"]
+    reason = payload.get("reason", "Local")  # optional; Local when absent (spec 6.48)
+    timestamp = parse_timestamp(payload["timestamp"])
+    stopped: dict[str, Any] | None = None
+    async with app.db.session() as session, session.begin():
+        answer: dict[str, Any] = {}
+        if payload.get("idTag"):
+            info = await store.authorize(session, _settings(station), payload["idTag"], station.id)
+            if info["status"] == "ConcurrentTx":  # the tag is ending a transaction, not starting
+                info["status"] = "Accepted"
+            answer["idTagInfo"] = info
+        tx = await _own_transaction(session, station.id, transaction_id)
+        if tx is not None and tx.meter_stop is not None:
+            return answer  # a retransmitted stop: already recorded
+        rows = _meter_rows(
+            station.id,
+            tx.connector_id if tx is not None else None,
+            transaction_id,
+            payload.get("transactionData") or [],
+            "StopTransaction",
+        )
+        session.add_all(rows)
+        await session.flush()
+        if tx is None:
+            # Never lose a stop: keep it for an operator to reconcile.
+            session.add(
+                UnmatchedStop(
+                    station_id=station.id,
+                    transaction_id=transaction_id,
+                    id_tag=payload.get("idTag"),
+                    meter_stop=payload["meterStop"],
+                    timestamp=timestamp,
+                    reason=reason,
+                    received_at=store.utcnow(),
+                )
+            )
+        else:
+            tx.meter_stop = payload["meterStop"]
+            tx.stop_timestamp = timestamp
+            tx.stop_reason = reason
+            tx.stop_id_tag = payload.get("idTag")
+            stopped = {
+                "transactionId": tx.id,
+                "connectorId": tx.connector_id,
+                "idTag": tx.id_tag,
+                "meterStop": payload["meterStop"],
+                "timestamp": payload["timestamp"],
+                "reason": reason,
+            }
+    if stopped is not None:
+        station.after_reply(
+            lambda: app.fire("transaction_stopped", station_id=station.id, transaction=stopped)
+        )
+    return answer
+
+
+async def meter_values(station: Any, payload: dict) -> dict:
+    app = station.app
+    transaction_id = payload.get("transactionId")
+    async with app.db.session() as session, session.begin():
+        rows = _meter_rows(
+            station.id, payload["connectorId"], transaction_id, payload["meterValue"], "MeterValues"
+        )
+        session.add_all(rows)
+        tx = await _own_transaction(session, station.id, transaction_id)
+        if tx is not None and tx.stop_timestamp is None:
+            reading = _last_energy_wh(rows)
+            if reading is not None:
+                tx.last_meter_wh = reading
+    station.after_reply(
+        lambda: app.fire("meter_values_received", station_id=station.id, payload=payload)
+    )
+    return {}
+
+
+async def data_transfer(station: Any, payload: dict) -> dict:
+    registry = station.app.registry.data_transfer
+    vendor_id = payload["vendorId"]
+    handler = registry.get((vendor_id, payload.get("messageId"))) or registry.get((vendor_id, None))
+    if handler is not None:
+        return await await_me_maybe(handler(station, payload))
+    if any(vendor == vendor_id for vendor, _ in registry):
+        return {"status": "UnknownMessageId"}
+    return {"status": "UnknownVendorId"}

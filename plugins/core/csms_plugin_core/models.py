@@ -1,0 +1,165 @@
+"""The Core profile's tables (prefix ``core_``), on their own metadata and migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from csms_core.storage.models import NAMING
+
+
+class CoreBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class IdTag(CoreBase):
+    __tablename__ = "core_id_tags"
+
+    id_tag: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # Accepted / Blocked / Expired / Invalid
+    expiry_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    parent_id_tag: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Registration(CoreBase):
+    """An operator's per-station answer to BootNotification (overrides the setting)."""
+
+    __tablename__ = "core_registrations"
+
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConnectorStatus(CoreBase):
+    """The latest StatusNotification per connector (0 = the station itself)."""
+
+    __tablename__ = "core_connectors"
+
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str] = mapped_column(String(30))
+    info: Mapped[str | None] = mapped_column(String(50))
+    vendor_id: Mapped[str | None] = mapped_column(String(255))
+    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
+    timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusEvent(CoreBase):
+    """Every StatusNotification ever received."""
+
+    __tablename__ = "core_status_history"
+    __table_args__ = (Index("ix_core_status_history_station", "station_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(255))
+    connector_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str] = mapped_column(String(30))
+    info: Mapped[str | None] = mapped_column(String(50))
+    vendor_id: Mapped[str | None] = mapped_column(String(255))
+    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
+    timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Transaction(CoreBase):
+    """A transaction; its id is the transactionId sent to the station."""
+
+    __tablename__ = "core_transactions"
+    __table_args__ = (
+        # Finds a retransmitted StartTransaction (same station, connector, tag, meter, time).
+        Index(
+            "ix_core_transactions_start",
+            "station_id",
+            "connector_id",
+            "id_tag",
+            "start_timestamp",
+        ),
+        Index("ix_core_transactions_open", "station_id", "stop_timestamp"),
+        Index("ix_core_transactions_id_tag", "id_tag"),
+        {"sqlite_autoincrement": True},  # ids are never reused
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(255))
+    connector_id: Mapped[int] = mapped_column(Integer)
+    id_tag: Mapped[str] = mapped_column(String(20))
+    id_tag_status: Mapped[str] = mapped_column(String(16))  # the answer we gave at start
+    reservation_id: Mapped[int | None] = mapped_column(Integer)
+    meter_start: Mapped[int] = mapped_column(BigInteger)
+    start_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_meter_wh: Mapped[float | None] = mapped_column()  # last Energy.Active.Import.Register
+    meter_stop: Mapped[int | None] = mapped_column(BigInteger)
+    stop_timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stop_reason: Mapped[str | None] = mapped_column(String(20))
+    stop_id_tag: Mapped[str | None] = mapped_column(String(20))
+    review_note: Mapped[str | None] = mapped_column(Text)  # set when an operator should look
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UnmatchedStop(CoreBase):
+    """A StopTransaction for a transactionId we never issued (or -1): kept for review."""
+
+    __tablename__ = "core_unmatched_stops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(255))
+    transaction_id: Mapped[int] = mapped_column(BigInteger)
+    id_tag: Mapped[str | None] = mapped_column(String(20))
+    meter_stop: Mapped[int] = mapped_column(BigInteger)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MeterValue(CoreBase):
+    """One sampledValue, with its meterValue's timestamp and where it came from."""
+
+    __tablename__ = "core_meter_values"
+    __table_args__ = (
+        Index("ix_core_meter_values_transaction", "transaction_id", "timestamp"),
+        Index("ix_core_meter_values_station", "station_id", "connector_id", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(255))
+    connector_id: Mapped[int | None] = mapped_column(Integer)  # None: unknown transaction
+    transaction_id: Mapped[int | None] = mapped_column(BigInteger)  # may be unknown to us
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    value: Mapped[str] = mapped_column(Text)
+    context: Mapped[str | None] = mapped_column(String(30))
+    format: Mapped[str | None] = mapped_column(String(20))
+    measurand: Mapped[str | None] = mapped_column(String(50))
+    phase: Mapped[str | None] = mapped_column(String(10))
+    location: Mapped[str | None] = mapped_column(String(10))
+    unit: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))  # MeterValues / StopTransaction
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConfigurationValue(CoreBase):
+    """The station's configuration as its last GetConfiguration answer(s) reported it."""
+
+    __tablename__ = "core_configuration"
+
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    readonly: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

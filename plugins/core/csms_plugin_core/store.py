@@ -1,0 +1,157 @@
+"""Queries shared by the handlers, the query hooks and the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from csms_core.rpc import format_timestamp
+
+from .models import ConfigurationValue, ConnectorStatus, IdTag, Transaction
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def iso(moment: datetime | None) -> str | None:
+    return format_timestamp(moment) if moment is not None else None
+
+
+def effective_status(tag: IdTag, now: datetime | None = None) -> str:
+    """The stored status, except that an Accepted tag past its expiryDate is Expired."""
+    expiry = aware(tag.expiry_date)
+    if tag.status == "Accepted" and expiry is not None and expiry <= (now or utcnow()):
+        return "Expired"
+    return tag.status
+
+
+def id_tag_info(tag: IdTag | None) -> dict[str, Any]:
+    """idTagInfo as OCPP wants it (no nulls); an unknown tag is Invalid."""
+    if tag is None:
+        return {"status": "Invalid"}
+    info: dict[str, Any] = {"status": effective_status(tag)}
+    if tag.expiry_date is not None:
+        info["expiryDate"] = iso(aware(tag.expiry_date))
+    if tag.parent_id_tag:
+        info["parentIdTag"] = tag.parent_id_tag
+    return info
+
+
+async def running_elsewhere(
+    session: AsyncSession, id_tag: str, station_id: str, connector_id: int | None
+) -> bool:
+    """Does the tag already run a transaction other than on this very connector?"""
+    query = select(Transaction.station_id, Transaction.connector_id).where(
+        Transaction.id_tag == id_tag, Transaction.stop_timestamp.is_(None)
+    )
+    for other_station, other_connector in await session.execute(query):
+        if other_station != station_id or other_connector != connector_id:
+            return True
+    return False
+
+
+async def authorize(
+    session: AsyncSession,
+    settings: Any,
+    id_tag: str,
+    station_id: str,
+    connector_id: int | None = None,
+) -> dict[str, Any]:
+    """Re-verify a tag: stored status, expiry, then the concurrent-transaction policy."""
+    info = id_tag_info(await session.get(IdTag, id_tag))
+    if (
+        info["status"] == "Accepted"
+        and not settings.allow_concurrent_tx
+        and await running_elsewhere(session, id_tag, station_id, connector_id)
+    ):
+        info["status"] = "ConcurrentTx"
+    return info
+
+
+def energy_wh(tx: Transaction) -> float | None:
+    if tx.meter_stop is not None:
+        return float(tx.meter_stop - tx.meter_start)
+    if tx.last_meter_wh is not None:
+        return float(tx.last_meter_wh - tx.meter_start)
+    return None
+
+
+def transaction_dict(tx: Transaction) -> dict[str, Any]:
+    return {
+        "transactionId": tx.id,
+        "stationId": tx.station_id,
+        "connectorId": tx.connector_id,
+        "idTag": tx.id_tag,
+        "idTagStatus": tx.id_tag_status,
+        "reservationId": tx.reservation_id,
+        "meterStart": tx.meter_start,
+        "meterStop": tx.meter_stop,
+        "startTimestamp": iso(aware(tx.start_timestamp)),
+        "stopTimestamp": iso(aware(tx.stop_timestamp)),
+        "stopReason": tx.stop_reason,
+        "stopIdTag": tx.stop_id_tag,
+        "energyWh": energy_wh(tx),
+        "reviewNote": tx.review_note,
+    }
+
+
+def connector_dict(row: ConnectorStatus) -> dict[str, Any]:
+    return {
+        "connectorId": row.connector_id,
+        "status": row.status,
+        "errorCode": row.error_code,
+        "info": row.info,
+        "vendorId": row.vendor_id,
+        "vendorErrorCode": row.vendor_error_code,
+        "timestamp": iso(aware(row.timestamp)),
+    }
+
+
+async def connectors(session: AsyncSession, station_id: str) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(ConnectorStatus)
+        .where(ConnectorStatus.station_id == station_id)
+        .order_by(ConnectorStatus.connector_id)
+    )
+    return [connector_dict(r) for r in rows]
+
+
+async def configuration(session: AsyncSession, station_id: str) -> list[ConfigurationValue]:
+    rows = await session.scalars(
+        select(ConfigurationValue)
+        .where(ConfigurationValue.station_id == station_id)
+        .order_by(ConfigurationValue.key)
+    )
+    return list(rows)
+
+
+async def open_transactions(session: AsyncSession, station_id: str) -> list[Transaction]:
+    rows = await session.scalars(
+        select(Transaction)
+        .where(Transaction.station_id == station_id, Transaction.stop_timestamp.is_(None))
+        .order_by(Transaction.id)
+    )
+    return list(rows)
+
+
+def to_wh(value: str, unit: str | None) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if unit == "kWh":
+        return number * 1000
+    return number

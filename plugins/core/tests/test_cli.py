@@ -1,0 +1,78 @@
+"""``csms id-tags`` and ``csms transactions`` against a running server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from csms_plugin_core.cli import id_tags, transactions
+
+from csms_core.cli import cli
+from csms_core.testing import TEST_API_KEY, api_url
+
+cli.add_command(id_tags)
+cli.add_command(transactions)
+
+
+async def run(app: Any, *args: str) -> Any:
+    """The CLI is synchronous: run it in a thread so the server keeps serving."""
+    env = {"CSMS_API_URL": api_url(app), "CSMS_API_KEY": TEST_API_KEY}
+    result = await asyncio.to_thread(CliRunner().invoke, cli, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+async def test_id_tags_add_list_import(csms: Any, tmp_path: Path) -> None:
+    await run(csms, "id-tags", "add", "TAG1", "--expiry", "2099-01-01T00:00:00Z", "--parent", "P")
+    await run(csms, "id-tags", "add", "TAG2", "--status", "Blocked")
+    listing = (await run(csms, "id-tags", "list")).output
+    assert listing.splitlines()[0].split() == [
+        "idTag",
+        "status",
+        "effectiveStatus",
+        "expiryDate",
+        "parentIdTag",
+    ]
+    assert listing.splitlines()[2].split()[:3] == ["TAG2", "Blocked", "Blocked"]
+    file = tmp_path / "tags.csv"
+    file.write_text("idTag,status\nTAG3,Accepted\nTAG2,Accepted\n")
+    imported = json.loads((await run(csms, "id-tags", "import", str(file), "--json")).output)
+    assert imported == {"created": 1, "updated": 1}
+    tags = json.loads((await run(csms, "id-tags", "list", "--json")).output)
+    assert {t["idTag"]: t["status"] for t in tags["items"]} == {
+        "TAG1": "Accepted",
+        "TAG2": "Accepted",
+        "TAG3": "Accepted",
+    }
+
+
+async def test_transactions_list_show_export(csms: Any, cp: Any, tmp_path: Path) -> None:
+    answer = await cp.call(
+        "StartTransaction",
+        {"connectorId": 1, "idTag": "TAG1", "meterStart": 10, "timestamp": "2026-01-01T10:00Z"},
+    )
+    tx_id = answer["transactionId"]
+    await cp.call(
+        "StopTransaction",
+        {"transactionId": tx_id, "meterStop": 60, "timestamp": "2026-01-01T11:00Z"},
+    )
+    listing = (
+        await run(csms, "transactions", "list", "--station", "CP1", "--state", "closed")
+    ).output
+    assert listing.splitlines()[1].split()[:4] == [str(tx_id), "CP1", "1", "TAG1"]
+    empty = json.loads(
+        (await run(csms, "transactions", "list", "--state", "open", "--json")).output
+    )
+    assert empty["total"] == 0
+    shown = json.loads(
+        (await run(csms, "transactions", "show", str(tx_id), "--meter-values", "--json")).output
+    )
+    assert (shown["energyWh"], shown["meterValues"]) == (50.0, [])
+    out = tmp_path / "tx.csv"
+    await run(csms, "transactions", "export", "-o", str(out))
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("transactionId,stationId")
+    assert lines[1].startswith(f"{tx_id},CP1,1,TAG1,10,60,")

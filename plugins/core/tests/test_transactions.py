@@ -1,0 +1,260 @@
+"""Transactions and meter values: offline and retransmitted messages, unknown ids, and
+all-or-nothing storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from csms_core.errors import CallErrorReceived
+
+NOW = "2026-01-01T12:00:00.000Z"
+
+
+def start(id_tag: str = "TAG1", connector: int = 1, meter: int = 1000, **kw: Any) -> dict:
+    return {"connectorId": connector, "idTag": id_tag, "meterStart": meter, "timestamp": NOW, **kw}
+
+
+def stop(transaction_id: int, meter: int = 5000, **kw: Any) -> dict:
+    return {
+        "transactionId": transaction_id,
+        "meterStop": meter,
+        "timestamp": "2026-01-01T13:00:00Z",
+        **kw,
+    }
+
+
+def sample(value: str, **attrs: Any) -> dict:
+    return {"value": value, **attrs}
+
+
+async def test_invalid_tag_still_gets_a_transaction_id(cp: Any, api: Any, add_tag: Any) -> None:
+    """TC_037_3: an offline start with an unknown or blocked tag is recorded, status returned."""
+    await add_tag("STOLEN", status="Blocked")
+    unknown = await cp.call("StartTransaction", start("NOBODY"))
+    assert unknown["transactionId"] > 0
+    assert unknown["idTagInfo"] == {"status": "Invalid"}
+    blocked = await cp.call("StartTransaction", start("STOLEN", connector=2))
+    assert blocked["idTagInfo"]["status"] == "Blocked"
+    assert blocked["transactionId"] != unknown["transactionId"]
+    tx = (await api.get(f"/transactions/{unknown['transactionId']}")).json()
+    assert (tx["idTag"], tx["idTagStatus"]) == ("NOBODY", "Invalid")
+
+
+async def test_offline_transaction_with_past_timestamps(cp: Any, api: Any, add_tag: Any) -> None:
+    """TC_037_1 / TC_039 / TC_007: started and stopped while offline, sent later."""
+    await add_tag("TAG1")
+    answer = await cp.call("StartTransaction", start("TAG1", timestamp="2020-03-01T08:00:00+02:00"))
+    assert answer["idTagInfo"]["status"] == "Accepted"
+    await cp.call(
+        "StopTransaction",
+        stop(answer["transactionId"], meter=2000, timestamp="2020-03-01T09:00:00Z", reason="Local"),
+    )
+    tx = (await api.get(f"/transactions/{answer['transactionId']}")).json()
+    assert tx["startTimestamp"].startswith("2020-03-01T06:00:00")
+    assert tx["stopTimestamp"].startswith("2020-03-01T09:00:00")
+    assert tx["energyWh"] == 1000
+
+
+async def test_transaction_ids_are_unique_across_stations(
+    cp: Any, connect: Any, add_tag: Any
+) -> None:
+    other = await connect("CP2")
+    await other.boot()
+    ids = set()
+    for connector in (1, 2, 3):
+        ids.add(
+            (await cp.call("StartTransaction", start(f"A{connector}", connector)))["transactionId"]
+        )
+        ids.add(
+            (await other.call("StartTransaction", start(f"B{connector}", connector)))[
+                "transactionId"
+            ]
+        )
+    assert len(ids) == 6
+    assert all(i > 0 for i in ids)
+
+
+async def test_retransmitted_start_returns_the_same_id(
+    cp: Any, api: Any, add_tag: Any, recorder: Any
+) -> None:
+    await add_tag("TAG1")
+    first = await cp.call("StartTransaction", start("TAG1"))
+    again = await cp.call("StartTransaction", start("TAG1"))
+    assert again == first  # not ConcurrentTx with itself either
+    assert (await api.get("/transactions")).json()["total"] == 1
+    # Another meterStart is another transaction.
+    other = await cp.call("StartTransaction", start("TAG2", connector=2, meter=7))
+    assert other["transactionId"] != first["transactionId"]
+
+
+async def test_retransmitted_stop_is_idempotent(cp: Any, api: Any) -> None:
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    data = [{"timestamp": NOW, "sampledValue": [sample("1500")]}]
+    payload = stop(tx_id, meter=3000, reason="Remote", transactionData=data)
+    assert await cp.call("StopTransaction", payload) == {}
+    assert await cp.call("StopTransaction", payload) == {}
+    values = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    assert len(values) == 1
+    tx = (await api.get(f"/transactions/{tx_id}")).json()
+    assert (tx["meterStop"], tx["stopReason"]) == (3000, "Remote")
+
+
+async def test_stop_without_reason_means_local(cp: Any, api: Any) -> None:
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    await cp.call("StopTransaction", stop(tx_id))
+    assert (await api.get(f"/transactions/{tx_id}")).json()["stopReason"] == "Local"
+
+
+@pytest.mark.parametrize("transaction_id", [-1, 0, 987654, 2**31 + 5])
+async def test_stop_for_unknown_transaction_is_answered_and_kept(
+    cp: Any, api: Any, add_tag: Any, transaction_id: int
+) -> None:
+    await add_tag("TAG1")
+    data = [{"timestamp": NOW, "sampledValue": [sample("42", unit="Wh")]}]
+    answer = await cp.call(
+        "StopTransaction",
+        stop(transaction_id, meter=777, idTag="TAG1", reason="PowerLoss", transactionData=data),
+    )
+    assert answer == {"idTagInfo": {"status": "Accepted"}}
+    review = (await api.get("/transactions/unmatched-stops")).json()
+    assert [(r["transactionId"], r["meterStop"], r["reason"]) for r in review] == [
+        (transaction_id, 777, "PowerLoss")
+    ]
+    values = (await api.get("/stations/CP1/meter-values")).json()["items"]
+    assert [(v["transactionId"], v["value"], v["source"]) for v in values] == [
+        (transaction_id, "42", "StopTransaction")
+    ]
+
+
+async def test_stop_for_another_stations_transaction_is_not_applied(
+    cp: Any, connect: Any, api: Any
+) -> None:
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    other = await connect("CP2")
+    await other.boot()
+    await other.call("StopTransaction", stop(tx_id))
+    assert (await api.get(f"/transactions/{tx_id}")).json()["stopTimestamp"] is None
+    review = (await api.get("/transactions/unmatched-stops", params={"stationId": "CP2"})).json()
+    assert review[0]["transactionId"] == tx_id
+
+
+async def test_meter_values_keep_every_attribute(cp: Any, api: Any) -> None:
+    """Both spellings of Celsius, every attribute, with and without a transaction."""
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    full = {
+        "value": "23.5",
+        "context": "Sample.Clock",
+        "format": "Raw",
+        "measurand": "Temperature",
+        "phase": "N",
+        "location": "Body",
+        "unit": "Celsius",
+    }
+    await cp.call(
+        "MeterValues",
+        {
+            "connectorId": 1,
+            "transactionId": tx_id,
+            "meterValue": [{"timestamp": NOW, "sampledValue": [full]}],
+        },
+    )
+    await cp.call(
+        "MeterValues",
+        {
+            "connectorId": 0,
+            "meterValue": [
+                {
+                    "timestamp": "2026-01-01T12:01:00Z",
+                    "sampledValue": [sample("24", measurand="Temperature", unit="Celcius")],
+                }
+            ],
+        },
+    )
+    await cp.call(
+        "StopTransaction",
+        stop(
+            tx_id,
+            transactionData=[
+                {
+                    "timestamp": "2026-01-01T12:59:00Z",
+                    "sampledValue": [sample("25", measurand="Temperature", unit="Celcius")],
+                }
+            ],
+        ),
+    )
+    items = (await api.get("/stations/CP1/meter-values")).json()["items"]
+    assert len(items) == 3
+    stored = next(v for v in items if v["value"] == "23.5")
+    assert {k: stored[k] for k in full} == full
+    assert (stored["connectorId"], stored["transactionId"]) == (1, tx_id)
+    station_level = next(v for v in items if v["value"] == "24")
+    assert (station_level["connectorId"], station_level["transactionId"]) == (0, None)
+    assert station_level["unit"] == "Celcius"
+    of_tx = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    assert [(v["value"], v["source"]) for v in of_tx] == [
+        ("23.5", "MeterValues"),
+        ("25", "StopTransaction"),
+    ]
+
+
+async def test_failed_stop_leaves_nothing_half_written(cp: Any, api: Any) -> None:
+    """The meter values are written before the stop fails on a value no column can hold:
+    the whole message rolls back, the station gets InternalError and may retry."""
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    data = [{"timestamp": NOW, "sampledValue": [sample("1500")]}]
+    with pytest.raises(CallErrorReceived) as failure:
+        await cp.call("StopTransaction", stop(tx_id, meter=2**70, transactionData=data))
+    assert failure.value.code == "InternalError"
+    assert (await api.get(f"/transactions/{tx_id}/meter-values")).json() == []
+    tx = (await api.get(f"/transactions/{tx_id}")).json()
+    assert tx["stopTimestamp"] is None and tx["meterStop"] is None
+    # The retry with sane data is applied normally.
+    await cp.call("StopTransaction", stop(tx_id, meter=3000, transactionData=data))
+    assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()) == 1
+    assert (await api.get(f"/transactions/{tx_id}")).json()["meterStop"] == 3000
+
+
+async def test_new_start_on_busy_connector_closes_the_lost_one(
+    cp: Any, api: Any, add_tag: Any
+) -> None:
+    """A connector runs one transaction: a new start means the old stop was lost."""
+    await add_tag("TAG1")
+    old = (await cp.call("StartTransaction", start("TAG1", meter=100)))["transactionId"]
+    await cp.call(
+        "MeterValues",
+        {
+            "connectorId": 1,
+            "transactionId": old,
+            "meterValue": [
+                {
+                    "timestamp": NOW,
+                    "sampledValue": [sample("600", measurand="Energy.Active.Import.Register")],
+                }
+            ],
+        },
+    )
+    new = await cp.call(
+        "StartTransaction", start("TAG1", meter=700, timestamp="2026-01-01T14:00:00Z")
+    )
+    assert new["idTagInfo"]["status"] == "Accepted"  # not ConcurrentTx with the lost one
+    closed = (await api.get(f"/transactions/{old}")).json()
+    assert closed["stopTimestamp"] is not None
+    assert closed["energyWh"] == 500
+    assert str(new["transactionId"]) in closed["reviewNote"]
+    running = (await api.get("/transactions", params={"open": "true"})).json()
+    assert [t["transactionId"] for t in running["items"]] == [new["transactionId"]]
+
+
+async def test_power_failure_boot_then_stop(cp: Any, api: Any, add_tag: Any) -> None:
+    """TC_032_1: the station reboots mid-transaction and then reports the stop."""
+    await add_tag("TAG1")
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    assert (await cp.boot())["status"] == "Accepted"
+    await cp.call(
+        "StatusNotification", {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"}
+    )
+    answer = await cp.call("StopTransaction", stop(tx_id, reason="PowerLoss", idTag="TAG1"))
+    assert answer["idTagInfo"]["status"] == "Accepted"
+    assert (await api.get(f"/transactions/{tx_id}")).json()["stopReason"] == "PowerLoss"
