@@ -83,6 +83,16 @@ class StationStore:
     async def mark_connected(self, station_id: str, node: str | None) -> None:
         await self.update(station_id, connected_node=node, last_seen=utcnow())
 
+    async def mark_disconnected(self, station_id: str, node: str) -> None:
+        """Clear ``connected_node`` only if ``node`` still holds it: the station may have
+        reconnected to another node before this one noticed the old connection end."""
+        async with self.db.session() as session, session.begin():
+            await session.execute(
+                update(Station)
+                .where(Station.id == station_id, Station.connected_node == node)
+                .values(connected_node=None)
+            )
+
     async def save_last_seen(self, seen: dict[str, float]) -> None:
         if not seen:
             return
