@@ -394,17 +394,45 @@ class NatsRouter:
             return
 
     async def _leader_duties(self) -> None:
-        """Forget claims of nodes that went silent, in KV and in the stations table."""
-        assert self.stations_kv is not None
         while True:
             await asyncio.sleep(self.ttl)
-            for station_id, claim in list(self._owners.items()):
-                if claim.node is None or self._alive(claim):
-                    continue
-                log.info("node %s is gone; %s is disconnected", claim.node, station_id)
-                with contextlib.suppress(Exception):
-                    await self.stations_kv.delete(token(station_id), last=claim.revision)
-                await self.app.stations.mark_disconnected(station_id, claim.node)
+            try:
+                await self._forget_dead_claims()
+                await self._sync_connected_nodes()
+            except Exception:
+                log.exception("cluster housekeeping failed")
+
+    async def _forget_dead_claims(self) -> None:
+        """Delete claims of nodes that went silent, so they do not linger in the bucket."""
+        assert self.stations_kv is not None
+        for station_id, claim in list(self._owners.items()):
+            if claim.node is None or self._alive(claim):
+                continue
+            log.info("node %s is gone; %s is disconnected", claim.node, station_id)
+            with contextlib.suppress(Exception):
+                await self.stations_kv.delete(token(station_id), last=claim.revision)
+
+    async def _sync_connected_nodes(self) -> None:
+        """Make the stations table's ``connected_node`` agree with the claims. Nodes write it
+        as stations come and go, but two nodes' writes for one station may land in either
+        order; the claims' order is the truth."""
+        recorded = await self.app.stations.connected_nodes()
+        settled = _now() - 1.0  # a claim younger than this may not be stored yet
+        wanted = {
+            sid: claim.node
+            for sid, claim in self._owners.items()
+            if self._alive(claim) and claim.seen_at < settled
+        }
+        changes: dict[str, str | None] = {
+            sid: node for sid, node in wanted.items() if recorded.get(sid) != node
+        }
+        for sid in recorded.keys() - wanted.keys():
+            claim = self._owners.get(sid)
+            if claim is None or claim.seen_at < settled:
+                changes[sid] = None
+        if changes:
+            log.debug("correcting connected_node of %d stations", len(changes))
+            await self.app.stations.set_connected_nodes(changes)
 
 
 def _now() -> float:
