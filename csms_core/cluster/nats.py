@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,7 @@ class NatsRouter:
         self.locks_kv: KeyValue | None = None
         self._sessions: dict[str, StationSession] = {}
         self._claims: dict[StationSession, int] = {}  # our sessions' claim revisions
+        self._lost: weakref.WeakSet[StationSession] = weakref.WeakSet()  # closing: not ours
         self._subs: dict[str, Subscription] = {}
         self._owners: dict[str, Claim] = {}  # mirror of the stations bucket
         self._heard: dict[str, float] = {}  # node -> loop time of its last heartbeat
@@ -197,6 +199,7 @@ class NatsRouter:
         """Another node holds the station now: close our (stale) connection to it."""
         if self._claims.pop(session, None) is None:
             return
+        self._lost.add(session)
         log.info("%s is now held by node %s; closing our connection", session.id, winner.node)
         self._start_task(session.close(1000, "connected to another node"))
 
@@ -264,7 +267,7 @@ class NatsRouter:
 
     async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
         session = self._sessions.get(station_id)
-        if session is not None and session in self._claims:
+        if session is not None and session not in self._lost:
             return await session.call(action, payload, timeout)
         body = {"action": action, "payload": payload, "timeout": timeout}
         reply = await self._request(station_id, body, timeout + BROKER_MARGIN, "call")
@@ -325,10 +328,12 @@ class NatsRouter:
             await session.close(body["code"], body["reason"])
             await msg.respond(b"{}")
             return
+        # Give up before the caller does, so that what we answer is what happened: a CALL
+        # still queued behind another one when the caller stops waiting is never sent.
+        limit = body["timeout"] + BROKER_MARGIN / 2
         try:
-            reply: dict[str, Any] = {
-                "result": await session.call(body["action"], body["payload"], body["timeout"])
-            }
+            call = session.call(body["action"], body["payload"], body["timeout"])
+            reply: dict[str, Any] = {"result": await asyncio.wait_for(call, limit)}
         except CallErrorReceived as error:
             reply = {
                 "error": "CallError",
@@ -336,7 +341,7 @@ class NatsRouter:
                 "description": error.description,
                 "details": error.details,
             }
-        except CallTimeout:
+        except (CallTimeout, TimeoutError):
             reply = {"error": "Timeout"}
         except StationNotConnected:
             reply = {"error": "NotConnected"}
