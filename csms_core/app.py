@@ -173,8 +173,10 @@ class Csms:
             raise PayloadRejected(error.description, error.code) from None
         if owned.check is not None:
             await await_me_maybe(owned.check(self, station_id, payload))
+        # A connected station is registered: the database is asked only about the others
+        # (is_connected is in memory, also with the cluster router).
         if (
-            self.router.local_session(station_id) is None
+            not await self.router.is_connected(station_id)
             and await self.stations.get(station_id) is None
         ):
             raise UnknownStation(station_id)
