@@ -8,11 +8,13 @@ service manager (systemd ``Restart=on-failure``) restarts the whole set.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
 from typing import Any
 
@@ -69,7 +71,19 @@ def _worker_main(values: dict[str, Any]) -> None:
     from .app import Csms
     from .logs import configure_logging
 
+    _die_with_parent()
     settings = Settings(**values)
     configure_logging(settings.log_level, settings.log_format)
     # Ctrl-C reaches the whole process group; the parent forwards SIGTERM anyway.
     asyncio.run(Csms(settings).serve_forever())
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGTERM if the parent dies (even by SIGKILL), so no worker is orphaned."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

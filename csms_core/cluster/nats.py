@@ -47,6 +47,7 @@ REVISION_HEADER = "Csms-Claim"
 OPERATION_HEADER = "Csms-Op"
 BROKER_MARGIN = 5.0  # seconds a request may spend in the broker on top of the call timeout
 LEADER_LOCK = "leader"
+CONNECT_TIMEOUT = 15.0
 
 
 def token(text: str) -> str:
@@ -89,9 +90,25 @@ class NatsRouter:
     # --- lifecycle --------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.nc = await nats.connect(
-            self.url, name=f"csms {self.node}", max_reconnect_attempts=-1, connect_timeout=5
-        )
+        try:
+            # Reconnect forever once connected, but do not hang at start-up: nats-py's
+            # first connect would retry forever too.
+            self.nc = await asyncio.wait_for(
+                nats.connect(
+                    self.url,
+                    name=f"csms {self.node}",
+                    max_reconnect_attempts=-1,
+                    connect_timeout=5,
+                    error_cb=self._on_broker_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                ),
+                CONNECT_TIMEOUT,
+            )
+        except TimeoutError:
+            raise ConnectionError(
+                f"cannot reach NATS at {self.url} (cluster_url) within {CONNECT_TIMEOUT:g} s"
+            ) from None
         js = self.nc.jetstream()
         self.stations_kv = await _bucket(js, f"{self.name}_stations", ttl=None)
         self.nodes_kv = await _bucket(js, f"{self.name}_nodes", ttl=self.ttl)
@@ -109,6 +126,15 @@ class NatsRouter:
         self._start_task(self._heartbeat_forever())
         self._start_task(self.run_singleton(LEADER_LOCK, self._leader_duties))
         log.info("node %s joined cluster %r at %s", self.node, self.name, self.url)
+
+    async def _on_broker_error(self, error: Exception) -> None:
+        log.warning("NATS: %s", error)
+
+    async def _on_disconnected(self) -> None:
+        log.warning("lost the connection to NATS; reconnecting")
+
+    async def _on_reconnected(self) -> None:
+        log.info("reconnected to NATS")
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -99,3 +99,12 @@ async def test_two_workers_share_the_ports_and_stop_on_sigterm(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+def test_only_nats_is_supported(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["serve", "--cluster-url", "redis://127.0.0.1:6379", "--data-dir", str(tmp_path)],
+    )
+    assert result.exit_code != 0
+    assert "only NATS is supported" in result.output
