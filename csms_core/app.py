@@ -69,7 +69,7 @@ class Csms:
         if self.settings.auto_migrate:
             await self.migrate()
         await self.router.start()
-        await self.plugins.lifecycle("startup", app=self)
+        await self.plugins.call_all("startup", app=self)
         await self.ocpp.start()
         self.api = ApiServer(self)
         await self.api.start()
@@ -89,7 +89,7 @@ class Csms:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self._flush_last_seen()
-        await self.plugins.lifecycle("shutdown", app=self)
+        await self.plugins.call_all("shutdown", app=self)
         await self.router.stop()
         await self.db.close()
 
@@ -173,6 +173,10 @@ class Csms:
             raise PayloadRejected(error.description, error.code) from None
         if owned.check is not None:
             await await_me_maybe(owned.check(self, station_id, payload))
+        if self.plugins.has_impls("check_call"):
+            await self.plugins.call_all(
+                "check_call", app=self, station_id=station_id, action=action, payload=payload
+            )
         # A connected station is registered: the database is asked only about the others
         # (is_connected is in memory, also with the cluster router).
         if (

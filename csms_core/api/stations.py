@@ -64,17 +64,6 @@ class StationList(ApiModel):
     limit: int
 
 
-# The core branch's names for the same thing (its plugin imports them): kept as aliases.
-CALL_RESPONSES = CALL_ERROR_RESPONSES
-
-
-async def perform_call(
-    app: Any, station_id: str, action: str, payload: dict, timeout: float | None = None
-) -> Any:
-    """``app.call`` for a route; failures reach the API's exception handler."""
-    return await app.call(station_id, action, payload, timeout)
-
-
 async def describe(app: Any, station: Station, connected: bool, details: bool) -> StationOut:
     out = StationOut.model_validate(
         {

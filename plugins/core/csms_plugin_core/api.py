@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import Field, ValidationError
 from sqlalchemy import Select, func, select
 
-from csms_core.api.deps import ApiModel, AppDep, PageDep
-from csms_core.api.stations import CALL_RESPONSES, perform_call
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 from . import store
 from .models import (
@@ -514,21 +513,23 @@ async def get_configuration(station_id: str, app: AppDep) -> ConfigurationOut:
     return ConfigurationOut(station_id=station_id, items=items)
 
 
-@router.post("/stations/{station_id}/configuration", responses=CALL_RESPONSES, tags=["stations"])
+@router.post(
+    "/stations/{station_id}/configuration", responses=CALL_ERROR_RESPONSES, tags=["stations"]
+)
 async def change_configuration(station_id: str, body: ConfigurationChange, app: AppDep) -> Any:
     """ChangeConfiguration; answers the station's status (Accepted, Rejected, ...)."""
-    return await perform_call(app, station_id, "ChangeConfiguration", body.model_dump())
+    return await app.call(station_id, "ChangeConfiguration", body.model_dump())
 
 
 @router.post(
-    "/stations/{station_id}/configuration/fetch", responses=CALL_RESPONSES, tags=["stations"]
+    "/stations/{station_id}/configuration/fetch", responses=CALL_ERROR_RESPONSES, tags=["stations"]
 )
 async def fetch_configuration(
     station_id: str, app: AppDep, body: ConfigurationFetch | None = None
 ) -> Any:
     """GetConfiguration (all keys, or some); the answer updates the stored snapshot."""
     payload = {"key": body.key} if body is not None and body.key else {}
-    return await perform_call(app, station_id, "GetConfiguration", payload)
+    return await app.call(station_id, "GetConfiguration", payload)
 
 
 class StatusEventOut(ApiModel):
@@ -636,7 +637,8 @@ async def put_registration(station_id: str, body: RegistrationIn, app: AppDep) -
     return await get_registration(station_id, app)
 
 
-# --- convenience calls: build the payload, then the one call path -------------------------
+# --- convenience calls: build the payload, then the one call path ------------------------
+# app.call failures become 404/409/422/501/502/504 in the kernel's exception handler.
 
 
 class RemoteStart(ApiModel):
@@ -674,7 +676,7 @@ def _payload(body: ApiModel) -> dict[str, Any]:
 
 def _convenience(path: str, action: str, model: type[ApiModel], doc: str) -> None:
     async def route(station_id: str, body: Any, app: Any) -> Any:
-        return await perform_call(app, station_id, action, _payload(body))
+        return await app.call(station_id, action, _payload(body))
 
     # Real objects, not strings: FastAPI resolves annotations in this module's globals.
     route.__annotations__ = {"station_id": str, "body": model, "app": AppDep, "return": Any}
@@ -684,7 +686,7 @@ def _convenience(path: str, action: str, model: type[ApiModel], doc: str) -> Non
         f"/stations/{{station_id}}/{path}",
         route,
         methods=["POST"],
-        responses=CALL_RESPONSES,
+        responses=CALL_ERROR_RESPONSES,
         tags=["stations"],
         summary=action,
     )
@@ -698,10 +700,12 @@ _convenience("availability", "ChangeAvailability", AvailabilityIn, "Change avail
 _convenience("data-transfer", "DataTransfer", DataTransferIn, "Send a DataTransfer.")
 
 
-@router.post("/stations/{station_id}/clear-cache", responses=CALL_RESPONSES, tags=["stations"])
+@router.post(
+    "/stations/{station_id}/clear-cache", responses=CALL_ERROR_RESPONSES, tags=["stations"]
+)
 async def clear_cache(station_id: str, app: AppDep) -> Any:
     """Clear the station's authorization cache."""
-    return await perform_call(app, station_id, "ClearCache", {})
+    return await app.call(station_id, "ClearCache", {})
 
 
 class MeterValueList(ApiModel):

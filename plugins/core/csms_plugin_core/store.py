@@ -53,12 +53,18 @@ def id_tag_info(tag: IdTag | None) -> dict[str, Any]:
 async def running_elsewhere(
     session: AsyncSession, id_tag: str, station_id: str, connector_id: int | None
 ) -> bool:
-    """Does the tag already run a transaction other than on this very connector?"""
+    """Does the tag already run a transaction other than on this very connector?
+
+    Without a connector (Authorize) only other stations count: a station may authorize the
+    tag to stop its own transaction, and a second start there is caught at StartTransaction.
+    """
     query = select(Transaction.station_id, Transaction.connector_id).where(
         Transaction.id_tag == id_tag, Transaction.stop_timestamp.is_(None)
     )
     for other_station, other_connector in await session.execute(query):
-        if other_station != station_id or other_connector != connector_id:
+        if other_station != station_id:
+            return True
+        if connector_id is not None and other_connector != connector_id:
             return True
     return False
 
