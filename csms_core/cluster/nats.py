@@ -122,7 +122,7 @@ class NatsRouter:
                 if entry is None:  # initial values done
                     break
                 apply(entry)
-            self._start_task(self._follow(watcher, apply))
+            self._start_task(self._follow(kv, watcher, apply))
         self._start_task(self._heartbeat_forever())
         self._start_task(self.run_singleton(LEADER_LOCK, self._leader_duties))
         log.info("node %s joined cluster %r at %s", self.node, self.name, self.url)
@@ -236,10 +236,30 @@ class NatsRouter:
         else:
             self._heard[node] = _now()
 
-    async def _follow(self, watcher: Any, apply: Callable[[KeyValue.Entry], None]) -> None:
-        async for entry in watcher:
-            if entry is not None:
-                apply(entry)
+    async def _follow(
+        self, kv: KeyValue, watcher: Any, apply: Callable[[KeyValue.Entry], None]
+    ) -> None:
+        """Keep the mirror current; if the watch ends (broker trouble), watch again: the
+        current values come first, and applying them twice is harmless."""
+        while True:
+            try:
+                async for entry in watcher:
+                    if entry is not None:
+                        apply(entry)
+                log.warning("KV watch of %s ended; watching again", kv._name)
+            except Exception as exc:
+                log.warning("KV watch of %s failed (%s); watching again", kv._name, exc)
+            with contextlib.suppress(Exception):
+                self._watchers.remove(watcher)
+                await watcher.stop()
+            while True:
+                await asyncio.sleep(1.0)
+                try:
+                    watcher = await kv.watchall()
+                    break
+                except Exception as exc:
+                    log.warning("cannot watch %s yet: %s", kv._name, exc)
+            self._watchers.append(watcher)
 
     async def _heartbeat(self) -> None:
         assert self.nodes_kv is not None

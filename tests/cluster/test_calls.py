@@ -105,3 +105,21 @@ async def test_disable_on_one_node_closes_the_connection_on_another(make_node, a
     assert cp.ws is not None
     await eventually(lambda: cp.ws.close_code is not None)
     assert cp.ws.close_code == 1008
+
+
+async def test_a_node_whose_watch_ends_watches_again(make_node, api_for):
+    n1, n2 = await make_node("n1"), await make_node("n2")
+    for watcher in list(n1.router._watchers):
+        await watcher.stop()  # as if the broker had dropped the consumer
+    await asyncio.sleep(0.2)
+    cp = await station(n2, "CP1")
+    try:
+        assert await eventually(lambda: n1.router.is_connected("CP1"), timeout=5)
+        assert (await api_for(n1).get("/stations/CP1")).json()["connected"] is True
+    finally:
+        await cp.close()
+    await eventually(lambda: _not(n1.router.is_connected("CP1")), timeout=5)
+
+
+async def _not(awaitable: Any) -> bool:
+    return not await awaitable
