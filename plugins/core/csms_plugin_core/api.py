@@ -72,10 +72,10 @@ def _tag_out(tag: IdTag) -> IdTagOut:
         id_tag=tag.id_tag,
         status=tag.status,
         effective_status=store.effective_status(tag),
-        expiry_date=store.aware(tag.expiry_date),
+        expiry_date=tag.expiry_date,
         parent_id_tag=tag.parent_id_tag,
-        created_at=store.aware(tag.created_at),
-        updated_at=store.aware(tag.updated_at),
+        created_at=tag.created_at,
+        updated_at=tag.updated_at,
     )
 
 
@@ -413,9 +413,9 @@ async def unmatched_stops(
                 transaction_id=r.transaction_id,
                 id_tag=r.id_tag,
                 meter_stop=r.meter_stop,
-                timestamp=store.aware(r.timestamp),
+                timestamp=r.timestamp,
                 reason=r.reason,
-                received_at=store.aware(r.received_at),
+                received_at=r.received_at,
             )
             for r in rows
         ]
@@ -453,7 +453,7 @@ async def transaction_meter_values(transaction_id: int, app: AppDep) -> list[Met
 
 def _meter_out(row: MeterValue) -> MeterValueOut:
     return MeterValueOut(
-        timestamp=store.aware(row.timestamp),
+        timestamp=row.timestamp,
         connector_id=row.connector_id,
         transaction_id=row.transaction_id,
         value=row.value,
@@ -505,9 +505,7 @@ async def get_configuration(station_id: str, app: AppDep) -> ConfigurationOut:
     async with app.db.session() as session:
         rows = await store.configuration(session, station_id)
     items = [
-        ConfigurationItem(
-            key=r.key, value=r.value, readonly=r.readonly, updated_at=store.aware(r.updated_at)
-        )
+        ConfigurationItem(key=r.key, value=r.value, readonly=r.readonly, updated_at=r.updated_at)
         for r in rows
     ]
     return ConfigurationOut(station_id=station_id, items=items)
@@ -577,8 +575,8 @@ async def status_history(
                 info=r.info,
                 vendor_id=r.vendor_id,
                 vendor_error_code=r.vendor_error_code,
-                timestamp=store.aware(r.timestamp),
-                received_at=store.aware(r.received_at),
+                timestamp=r.timestamp,
+                received_at=r.received_at,
             )
             for r in rows
         ]

@@ -152,6 +152,5 @@ async def active_transactions(app: Any, station_id: str) -> list[dict]:
         running = await store.open_transactions(session, station_id)
     # "timestamp" and "meterStart" as in the transaction_started event.
     return [
-        {**store.transaction_dict(tx), "timestamp": store.iso(store.aware(tx.start_timestamp))}
-        for tx in running
+        {**store.transaction_dict(tx), "timestamp": store.iso(tx.start_timestamp)} for tx in running
     ]

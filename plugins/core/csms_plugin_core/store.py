@@ -19,20 +19,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def iso(moment: datetime | None) -> str | None:
     return format_timestamp(moment) if moment is not None else None
 
 
 def effective_status(tag: IdTag, now: datetime | None = None) -> str:
     """The stored status, except that an Accepted tag past its expiryDate is Expired."""
-    expiry = aware(tag.expiry_date)
+    expiry = tag.expiry_date
     if tag.status == "Accepted" and expiry is not None and expiry <= (now or utcnow()):
         return "Expired"
     return tag.status
@@ -44,7 +37,7 @@ def id_tag_info(tag: IdTag | None) -> dict[str, Any]:
         return {"status": "Invalid"}
     info: dict[str, Any] = {"status": effective_status(tag)}
     if tag.expiry_date is not None:
-        info["expiryDate"] = iso(aware(tag.expiry_date))
+        info["expiryDate"] = iso(tag.expiry_date)
     if tag.parent_id_tag:
         info["parentIdTag"] = tag.parent_id_tag
     return info
@@ -105,8 +98,8 @@ def transaction_dict(tx: Transaction) -> dict[str, Any]:
         "reservationId": tx.reservation_id,
         "meterStart": tx.meter_start,
         "meterStop": tx.meter_stop,
-        "startTimestamp": iso(aware(tx.start_timestamp)),
-        "stopTimestamp": iso(aware(tx.stop_timestamp)),
+        "startTimestamp": iso(tx.start_timestamp),
+        "stopTimestamp": iso(tx.stop_timestamp),
         "stopReason": tx.stop_reason,
         "stopIdTag": tx.stop_id_tag,
         "energyWh": energy_wh(tx),
@@ -122,7 +115,7 @@ def connector_dict(row: ConnectorStatus) -> dict[str, Any]:
         "info": row.info,
         "vendorId": row.vendor_id,
         "vendorErrorCode": row.vendor_error_code,
-        "timestamp": iso(aware(row.timestamp)),
+        "timestamp": iso(row.timestamp),
     }
 
 

@@ -185,7 +185,7 @@ def image_out(app: Any, image: FirmwareImage) -> FirmwareImageOut:
         size=image.size,
         sha256=image.sha256,
         url=image_url(app, image),
-        created_at=store.utc(image.created_at),
+        created_at=image.created_at,
     )
 
 
@@ -196,13 +196,13 @@ def file_out(row: DiagnosticsRequest) -> DiagnosticsFileOut | None:
         name=row.file_name,
         size=row.size,
         sha256=row.sha256,
-        uploaded_at=store.utc(row.uploaded_at),
+        uploaded_at=row.uploaded_at,
         request_id=row.id,
     )
 
 
 def history_out(rows: list[Any]) -> list[StatusEventOut]:
-    return [StatusEventOut(status=r.status, timestamp=store.utc(r.received_at)) for r in rows]
+    return [StatusEventOut(status=r.status, timestamp=r.received_at) for r in rows]
 
 
 async def file_response(path: Path, name: str) -> FileResponse:
@@ -315,7 +315,7 @@ async def firmware_state(station_id: str, app: AppDep) -> FirmwareStateOut:
     return FirmwareStateOut(
         station_id=station_id,
         status=last.status if last else None,
-        timestamp=store.utc(last.received_at) if last else None,
+        timestamp=last.received_at if last else None,
         history=history_out(events),
         updates=[
             FirmwareUpdateOut(
@@ -324,7 +324,7 @@ async def firmware_state(station_id: str, app: AppDep) -> FirmwareStateOut:
                 retries=u.retries,
                 retry_interval=u.retry_interval,
                 firmware_id=u.image_id,
-                requested_at=store.utc(u.requested_at),
+                requested_at=u.requested_at,
             )
             for u in updates
         ],
@@ -389,7 +389,7 @@ async def diagnostics_state(station_id: str, app: AppDep) -> DiagnosticsStateOut
     return DiagnosticsStateOut(
         station_id=station_id,
         status=last.status if last else None,
-        timestamp=store.utc(last.received_at) if last else None,
+        timestamp=last.received_at if last else None,
         history=history_out(events),
         requests=[
             DiagnosticsRequestOut(
@@ -399,8 +399,8 @@ async def diagnostics_state(station_id: str, app: AppDep) -> DiagnosticsStateOut
                 stop_time=r.stop_time,
                 retries=r.retries,
                 retry_interval=r.retry_interval,
-                requested_at=store.utc(r.requested_at),
-                answered_at=store.utc(r.answered_at),
+                requested_at=r.requested_at,
+                answered_at=r.answered_at,
                 announced_file_name=r.announced_file_name,
                 file=file_out(r),
             )
@@ -453,7 +453,7 @@ async def _receive_diagnostics(token: str, name: str | None, request: Request, a
     if row is None:
         raise HTTPException(404, "no such diagnostics upload URL")
     settings = app.settings_for("firmware")
-    expires = store.utc(row.requested_at) + timedelta(seconds=settings.diagnostics_upload_ttl)
+    expires = row.requested_at + timedelta(seconds=settings.diagnostics_upload_ttl)
     if datetime.now(UTC) > expires:
         raise HTTPException(410, "this diagnostics upload URL has expired")
     default_name = name or row.announced_file_name or f"diagnostics-{row.id}"

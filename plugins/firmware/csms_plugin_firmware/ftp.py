@@ -71,7 +71,7 @@ class _Authorizer:
         ):
             raise AuthenticationFailed("Authentication failed.")
         ttl = self.receiver.app.settings_for("firmware").diagnostics_upload_ttl
-        if datetime.now(UTC) > store.utc(row.requested_at) + timedelta(seconds=ttl):
+        if datetime.now(UTC) > row.requested_at + timedelta(seconds=ttl):
             raise AuthenticationFailed("This upload account has expired.")
         home = inside(ftp_home_root(self.receiver.app), row.token)
         home.mkdir(parents=True, exist_ok=True)

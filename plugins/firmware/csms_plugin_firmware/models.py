@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
+from csms_core.storage.types import UtcDateTime
 
 
 class FirmwareBase(DeclarativeBase):
@@ -24,7 +25,7 @@ class FirmwareImage(FirmwareBase):
     file_name: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FirmwareUpdate(FirmwareBase):
@@ -40,7 +41,7 @@ class FirmwareUpdate(FirmwareBase):
     retry_interval: Mapped[int | None] = mapped_column(Integer)
     # No foreign key: deleting an image keeps the record of what was sent.
     image_id: Mapped[int | None] = mapped_column(Integer)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FirmwareStatusEvent(FirmwareBase):
@@ -49,7 +50,7 @@ class FirmwareStatusEvent(FirmwareBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(30))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class DiagnosticsRequest(FirmwareBase):
@@ -66,13 +67,13 @@ class DiagnosticsRequest(FirmwareBase):
     stop_time: Mapped[str | None] = mapped_column(String(40))
     retries: Mapped[int | None] = mapped_column(Integer)
     retry_interval: Mapped[int | None] = mapped_column(Integer)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     announced_file_name: Mapped[str | None] = mapped_column(String(255))
     file_name: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Per-request credentials of the built-in FTP receiver (password stored as sha256).
     ftp_user: Mapped[str | None] = mapped_column(String(32), unique=True)
     ftp_password_hash: Mapped[str | None] = mapped_column(String(64))
@@ -84,4 +85,4 @@ class DiagnosticsStatusEvent(FirmwareBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(30))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -18,13 +18,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 # --- status notifications ---------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from csms_core.rpc import parse_timestamp
+
 # idTag -> idTagInfo (status, expiryDate?, parentIdTag?)
 Entries = dict[str, dict[str, Any]]
 
@@ -25,11 +27,9 @@ def is_valid(info: Mapping[str, Any], now: datetime | None = None) -> bool:
     if not expiry:
         return True
     try:
-        when = datetime.fromisoformat(str(expiry).replace("Z", "+00:00"))
+        when = parse_timestamp(str(expiry))
     except ValueError:
         return True  # the station judges a date it cannot be shown to be past
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return when > (now or datetime.now(UTC))
 
 

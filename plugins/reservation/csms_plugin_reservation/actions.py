@@ -11,7 +11,7 @@ from csms_core import PayloadRejected
 from csms_core.rpc import parse_timestamp
 
 from .models import ACCEPTED, CANCELLED, ENDED
-from .store import as_utc, store_of, utcnow
+from .store import store_of, utcnow
 
 log = logging.getLogger("csms.reservation")
 
@@ -55,7 +55,7 @@ async def check_reserve_now(app: Any, station_id: str, payload: dict) -> None:
         if other.reservation_id != reservation_id:
             raise PayloadRejected(
                 f"connector {connector_id} of {station_id} already has active reservation "
-                f"{other.reservation_id} (until {as_utc(other.expiry_date).isoformat()})"
+                f"{other.reservation_id} (until {other.expiry_date.isoformat()})"
             )
 
     if store.settings.require_valid_id_tag:

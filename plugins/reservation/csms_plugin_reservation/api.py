@@ -15,7 +15,7 @@ from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 from csms_core.rpc import format_timestamp
 
 from .models import ACCEPTED, Reservation
-from .store import as_utc, store_of
+from .store import store_of
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
@@ -71,7 +71,7 @@ class ReservationList(ApiModel):
 def describe(record: Reservation) -> ReservationOut:
     out = ReservationOut.model_validate(record)
     for name in ("expiry_date", "created_at", "updated_at"):
-        setattr(out, name, as_utc(getattr(out, name)))
+        setattr(out, name, getattr(out, name))
     out.events = list(record.events or [])
     return out
 

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from .models import ACCEPTED, EXPIRED, USED, Reservation
-from .store import ReservationStore, as_utc, store_of, utcnow
+from .store import ReservationStore, store_of, utcnow
 
 log = logging.getLogger("csms.reservation")
 
@@ -140,7 +140,7 @@ class ExpiryJob:
                 await self.expire_now()
                 upcoming = await self.store.next_expiry()
                 if upcoming is not None:
-                    due = (as_utc(upcoming) - utcnow()).total_seconds() + EXPIRY_SLACK_SECONDS
+                    due = (upcoming - utcnow()).total_seconds() + EXPIRY_SLACK_SECONDS
                     delay = min(delay, max(due, EXPIRY_SLACK_SECONDS))
             except Exception:
                 log.exception("reservation expiry failed; retrying")

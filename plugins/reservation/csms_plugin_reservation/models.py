@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import JSON, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
+from csms_core.storage.types import UtcDateTime
 
 # The station's answer to ReserveNow; only Accepted is ever active.
 ACCEPTED = "Accepted"
@@ -39,13 +40,13 @@ class Reservation(ReservationBase):
     connector_id: Mapped[int] = mapped_column(Integer)
     id_tag: Mapped[str] = mapped_column(String(20))
     parent_id_tag: Mapped[str | None] = mapped_column(String(20))
-    expiry_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expiry_date: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16))
     transaction_id: Mapped[int | None] = mapped_column(Integer)
     # What the operator should know: connector faults, other tags authorizing, ...
     events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ReservationIdAllocation(ReservationBase):

@@ -23,13 +23,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def store_of(app: Any) -> ReservationStore:
     """The app's store, made on first use (checks may run before ``startup`` in tools)."""
     store = app.state.get(PLUGIN)
@@ -195,4 +188,4 @@ class ReservationStore:
             moment = await session.scalar(
                 select(func.min(Reservation.expiry_date)).where(Reservation.status == ACCEPTED)
             )
-        return as_utc(moment) if moment is not None else None
+        return moment if moment is not None else None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, MetaData, String
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
+from csms_core.storage.types import UtcDateTime
 
 
 class SmartChargingBase(DeclarativeBase):
@@ -29,7 +30,7 @@ class InstalledProfileRow(SmartChargingBase):
     purpose: Mapped[str] = mapped_column(String(32))
     transaction_id: Mapped[int | None] = mapped_column(Integer)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
-    installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ChargingGroup(SmartChargingBase):
@@ -45,4 +46,4 @@ class ChargingGroup(SmartChargingBase):
     fallback_limit: Mapped[float | None] = mapped_column(Float)
     # [{"stationId", "connectorId" (None: every connector), "maxLimit", "minLimit"}]
     members: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
