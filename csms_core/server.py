@@ -70,6 +70,7 @@ class OcppServer:
             max_size=s.max_message_size,
             ssl=ssl_context,
             server_header="csms",
+            reuse_port=s.reuse_port or None,  # --workers: the kernel spreads connections
         )
         self.port = next(iter(self.server.sockets)).getsockname()[1]
         log.info(
@@ -156,7 +157,7 @@ class OcppServer:
         finally:
             await self.app.router.detach(session)
             if self.app.router.local_session(station_id) is None:
-                await self.app.stations.update(station_id, connected_node=None)
+                await self.app.stations.mark_disconnected(station_id, self.app.node_id)
             log.info("%s disconnected", station_id)
             await self.app.plugins.fire("station_disconnected", app=self.app, station_id=station_id)
 

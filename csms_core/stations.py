@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from .security import hash_password
 from .storage import Database
@@ -82,6 +82,39 @@ class StationStore:
 
     async def mark_connected(self, station_id: str, node: str | None) -> None:
         await self.update(station_id, connected_node=node, last_seen=utcnow())
+
+    async def mark_disconnected(self, station_id: str, node: str) -> None:
+        """Clear ``connected_node`` only if ``node`` still holds it: the station may have
+        reconnected to another node before this one noticed the old connection end."""
+        async with self.db.session() as session, session.begin():
+            await session.execute(
+                update(Station)
+                .where(Station.id == station_id, Station.connected_node == node)
+                .values(connected_node=None)
+            )
+
+    async def connected_nodes(self) -> dict[str, str]:
+        """Station id -> the node recorded as holding it."""
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(Station.id, Station.connected_node).where(
+                    Station.connected_node.is_not(None)
+                )
+            )
+            return {sid: node for sid, node in rows}
+
+    async def set_connected_nodes(self, nodes: dict[str, str | None]) -> None:
+        if not nodes:
+            return
+        async with self.db.session() as session, session.begin():
+            # Core executemany, not ORM bulk update: a station deleted meanwhile is no error.
+            table = Station.__table__
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("sid"))
+                .values(connected_node=bindparam("node")),
+                [{"sid": sid, "node": node} for sid, node in nodes.items()],
+            )
 
     async def save_last_seen(self, seen: dict[str, float]) -> None:
         if not seen:
