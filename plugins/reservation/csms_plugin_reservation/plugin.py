@@ -60,7 +60,9 @@ async def startup(app: Any) -> None:
     job = lifecycle.ExpiryJob(store_of(app))
     # Overdue ones (the server was down at their expiryDate) expire before stations connect.
     await job.expire_now()
-    app.spawn(job.run())
+    # The timer runs once per cluster (on one node it simply runs); other nodes' new
+    # reservations reach it through the database at its next scan.
+    app.spawn_singleton("reservation-expiry", job.run)
 
 
 @hookimpl
