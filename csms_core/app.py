@@ -8,11 +8,13 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import rpc
+from .cluster import make_router
 from .errors import (
     ActionNotAvailable,
     CallErrorReceived,
@@ -21,7 +23,7 @@ from .errors import (
     UnknownStation,
 )
 from .plugins import Plugins, await_me_maybe
-from .router import CallRouter, LocalRouter
+from .router import CallRouter
 from .server import OcppServer
 from .settings import Settings
 from .stations import StationStore
@@ -60,7 +62,7 @@ class Csms:
         self.node_id = settings.node_id or f"{socket.gethostname()}-{os.getpid()}"
         self.db = Database(settings.effective_database_url)
         self.stations = StationStore(self.db)
-        self.router: CallRouter = LocalRouter()
+        self.router: CallRouter = make_router(self)  # LocalRouter unless cluster_url is set
         self.ocpp = OcppServer(self)
         self.api: Any = None
         self.state: dict[str, Any] = {}  # per-plugin runtime state, keyed by plugin name
@@ -79,7 +81,7 @@ class Csms:
         if self.settings.auto_migrate:
             await self.migrate()
         await self.router.start()
-        await self.plugins.lifecycle("startup", app=self)
+        await self.plugins.call_all("startup", app=self)
         await self.ocpp.start()
         self.api = ApiServer(self)
         await self.api.start()
@@ -101,7 +103,7 @@ class Csms:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self._flush_last_seen()
-        await self.plugins.lifecycle("shutdown", app=self)
+        await self.plugins.call_all("shutdown", app=self)
         await self.router.stop()
         await self.db.close()
 
@@ -161,6 +163,19 @@ class Csms:
 
     # --- for plugins ------------------------------------------------------------------
 
+    def spawn_singleton(
+        self, name: str, coro_factory: Callable[[], Awaitable[Any]]
+    ) -> asyncio.Task:
+        """Run a periodic job once per cluster: ``coro_factory()`` runs on one node at a time
+        (the holder of lock ``name``), and moves to another node if that one stops or dies.
+        On a single node it simply runs. Cancelled at shutdown like ``spawn``."""
+        return self.spawn(self.router.run_singleton(name, coro_factory))
+
+    def is_leader(self) -> bool:
+        """Whether this node is the cluster's leader right now (always true on one node).
+        For work done in passing; a job of its own is better off with ``spawn_singleton``."""
+        return self.router.is_leader()
+
     def settings_for(self, name: str) -> Any:
         """A plugin's validated settings section."""
         return self.plugin_settings[name]
@@ -190,8 +205,14 @@ class Csms:
             raise PayloadRejected(error.description, error.code) from None
         if owned.check is not None:
             await await_me_maybe(owned.check(self, station_id, payload))
+        if self.plugins.has_impls("check_call"):
+            await self.plugins.call_all(
+                "check_call", app=self, station_id=station_id, action=action, payload=payload
+            )
+        # A connected station is registered: the database is asked only about the others
+        # (is_connected is in memory, also with the cluster router).
         if (
-            self.router.local_session(station_id) is None
+            not await self.router.is_connected(station_id)
             and await self.stations.get(station_id) is None
         ):
             raise UnknownStation(station_id)

@@ -73,7 +73,21 @@ def cli() -> None:
     help="CA of station client certificates (security profile 3).",
 )
 @click.option("--no-migrate", is_flag=True, help="Do not apply migrations on start.")
-def serve(config: Path | None, disabled: tuple[str, ...], no_migrate: bool, **options: Any) -> None:
+@click.option(
+    "--cluster-url",
+    envvar="CSMS_CLUSTER_URL",
+    help="NATS server shared by several nodes (nats://host:4222).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    envvar="CSMS_WORKERS",
+    help="Processes sharing both ports, each a cluster node (needs --cluster-url).",
+)
+def serve(
+    config: Path | None, disabled: tuple[str, ...], no_migrate: bool, workers: int, **options: Any
+) -> None:
     """Run the OCPP server and the operator API."""
     if disabled:
         options["disabled_plugins"] = list(disabled)
@@ -81,12 +95,21 @@ def serve(config: Path | None, disabled: tuple[str, ...], no_migrate: bool, **op
         options["auto_migrate"] = False
     settings = _settings(config, **options)
     configure_logging(settings.log_level, settings.log_format)
+    if workers > 1:
+        _check_workers(settings)
     app = _app(settings)
     if not settings.api_keys:
         click.echo(
             "note: no API keys in settings; keys made with `csms api-keys create NAME` work too",
             err=True,
         )
+    if workers > 1:
+        from .workers import run_workers
+
+        if settings.auto_migrate:
+            # Once, here: N workers migrating at the same moment would race.
+            _run_and_close(app, app.migrate())
+        sys.exit(run_workers(settings, workers))
     loop_factory = None
     if settings.event_loop == "uvloop":
         try:
@@ -99,6 +122,31 @@ def serve(config: Path | None, disabled: tuple[str, ...], no_migrate: bool, **op
             runner.run(app.serve_forever())
     except OSError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _check_workers(settings: Settings) -> None:
+    if not settings.cluster_url:
+        raise click.ClickException(
+            "--workers > 1 needs --cluster-url (or CSMS_CLUSTER_URL): each worker is a node of"
+            " its own, and the nodes find each other's stations through NATS"
+        )
+    if settings.ocpp_port == 0 or settings.api_port == 0:
+        raise click.ClickException("--workers > 1 needs fixed ports: the workers share them")
+    if settings.database_url is None or settings.database_url.startswith("sqlite"):
+        click.echo(
+            "warning: several workers on SQLite contend for one file lock; use PostgreSQL",
+            err=True,
+        )
+
+
+def _run_and_close(app: Any, coro: Any) -> None:
+    async def run() -> None:
+        try:
+            await coro
+        finally:
+            await app.db.close()
+
+    asyncio.run(run())
 
 
 @cli.group()

@@ -98,6 +98,13 @@ def register_commands(cli: Any) -> None:
     """Add click commands or groups to the ``csms`` command line: ``cli.add_command(...)``."""
 
 
+@hookspec
+def check_call(app: Any, station_id: str, action: str, payload: dict) -> None:
+    """Before any CSMS-initiated call is sent (after the schema and the owner's ``check``):
+    raise ``csms_core.PayloadRejected`` to refuse it. Lets a plugin add rules to an action
+    another plugin owns (e.g. a charging profile inside RemoteStartTransaction). May be async."""
+
+
 # --- lifecycle ------------------------------------------------------------------------
 
 

@@ -158,8 +158,9 @@ class Plugins:
                 return result
         return None
 
-    async def lifecycle(self, hook_name: str, **kwargs: Any) -> None:
-        """startup/shutdown: unlike events, a failing start-up stops the server."""
+    async def call_all(self, hook_name: str, **kwargs: Any) -> None:
+        """Run every implementation; unlike events, the first exception propagates
+        (a failing start-up stops the server, a check refuses the call)."""
         for impl in self._impls(hook_name):
             await await_me_maybe(self._call(impl, kwargs))
 

@@ -6,7 +6,8 @@ so a broker-backed router can route calls to whichever node holds the station.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import StationNotConnected
 
@@ -26,8 +27,16 @@ class CallRouter(Protocol):
     async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
         """Deliver a validated CALL to the station wherever it is connected."""
 
+    async def disconnect(self, station_id: str, code: int, reason: str) -> None:
+        """Close the station's connection wherever it is (station disabled or removed)."""
+
     def local_session(self, station_id: str) -> StationSession | None: ...
     def local_sessions(self) -> list[StationSession]: ...
+    async def run_singleton(self, name: str, factory: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``factory()`` on one node of the cluster at a time; returns when it does."""
+
+    def is_leader(self) -> bool:
+        """Whether this node is the cluster's leader (always, on a single node)."""
 
 
 class LocalRouter:
@@ -63,8 +72,19 @@ class LocalRouter:
             raise StationNotConnected(station_id)
         return await session.call(action, payload, timeout)
 
+    async def disconnect(self, station_id: str, code: int, reason: str) -> None:
+        session = self._sessions.get(station_id)
+        if session is not None:
+            await session.close(code, reason)
+
     def local_session(self, station_id: str) -> StationSession | None:
         return self._sessions.get(station_id)
 
     def local_sessions(self) -> list[StationSession]:
         return list(self._sessions.values())
+
+    async def run_singleton(self, name: str, factory: Callable[[], Awaitable[Any]]) -> None:
+        await factory()
+
+    def is_leader(self) -> bool:
+        return True

@@ -74,6 +74,7 @@ class OcppServer:
             # A reconnect storm: thousands of SYNs at once; asyncio's default of 100
             # drops the rest, and each dropped station waits a second to retry.
             backlog=4096,
+            reuse_port=s.reuse_port or None,  # --workers: the kernel spreads connections
         )
         self.port = next(iter(self.server.sockets)).getsockname()[1]
         log.info(
@@ -160,7 +161,7 @@ class OcppServer:
         finally:
             await self.app.router.detach(session)
             if self.app.router.local_session(station_id) is None:
-                await self.app.stations.mark_disconnected(station_id)
+                await self.app.stations.mark_disconnected(station_id, self.app.node_id)
             log.info("%s disconnected", station_id)
             await self.app.plugins.fire("station_disconnected", app=self.app, station_id=station_id)
 

@@ -150,6 +150,14 @@ class StationSession:
         await self._send(rpc.encode_result(call.message_id, response))
         if call.action == BOOT_NOTIFICATION:
             self.accepted = response.get("status") == "Accepted"
+            log.info(
+                "%s booted (%s %s, firmware %s): %s",
+                self.id,
+                call.payload.get("chargePointVendor"),
+                call.payload.get("chargePointModel"),
+                call.payload.get("firmwareVersion", "?"),
+                response.get("status"),
+            )
             await self.app.plugins.fire(
                 "station_booted",
                 app=self.app,

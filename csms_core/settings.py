@@ -76,6 +76,20 @@ class Settings(BaseSettings):
     stall_warning_ms: float = Field(
         0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."
     )
+    cluster_url: str | None = Field(
+        None, description="NATS URL(s) shared by several nodes (nats://host:4222); unset: one node."
+    )
+    cluster_name: str = Field(
+        "csms",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Prefix of this cluster's NATS subjects and KV buckets.",
+    )
+    cluster_ttl: float = Field(
+        10.0, ge=1.0, description="Seconds after which a silent node's stations and locks are free."
+    )
+    reuse_port: bool = Field(
+        False, description="SO_REUSEPORT on both ports: several processes share them."
+    )
 
     plugins: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Each plugin's own section, by plugin name."

@@ -25,7 +25,11 @@ _CONNECTED = (
     .where(_BY_ID)
     .values(connected_node=bindparam("b_node"), last_seen=bindparam("b_seen"))
 )
-_DISCONNECTED = update(Station).where(_BY_ID).values(connected_node=None)
+_DISCONNECTED = (
+    update(Station)
+    .where(_BY_ID, Station.connected_node == bindparam("b_node"))
+    .values(connected_node=None)
+)
 _BOOTED = (
     update(Station)
     .where(_BY_ID)
@@ -107,8 +111,33 @@ class StationStore:
     async def mark_connected(self, station_id: str, node: str | None) -> None:
         await self.db.write((_CONNECTED, {"b_id": station_id, "b_node": node, "b_seen": utcnow()}))
 
-    async def mark_disconnected(self, station_id: str) -> None:
-        await self.db.write((_DISCONNECTED, {"b_id": station_id}))
+    async def mark_disconnected(self, station_id: str, node: str) -> None:
+        """Clear ``connected_node`` only if ``node`` still holds it: the station may have
+        reconnected to another node before this one noticed the old connection end."""
+        await self.db.write((_DISCONNECTED, {"b_id": station_id, "b_node": node}))
+
+    async def connected_nodes(self) -> dict[str, str]:
+        """Station id -> the node recorded as holding it."""
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(Station.id, Station.connected_node).where(
+                    Station.connected_node.is_not(None)
+                )
+            )
+            return {sid: node for sid, node in rows}
+
+    async def set_connected_nodes(self, nodes: dict[str, str | None]) -> None:
+        if not nodes:
+            return
+        async with self.db.session() as session, session.begin():
+            # Core executemany, not ORM bulk update: a station deleted meanwhile is no error.
+            table = Station.__table__
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("sid"))
+                .values(connected_node=bindparam("node")),
+                [{"sid": sid, "node": node} for sid, node in nodes.items()],
+            )
 
     async def save_last_seen(self, seen: dict[str, float]) -> None:
         if not seen:

@@ -77,6 +77,7 @@ class ChargePoint:
         self._pending: dict[str, asyncio.Future] = {}
         self._reader: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._after_reply: list[Callable[[], Awaitable[Any]]] = []
 
     async def connect(self) -> ChargePoint:
         headers = {}
@@ -144,6 +145,15 @@ class ChargePoint:
         if asyncio.iscoroutine(payload):
             payload = await payload
         await self.reply(call, payload)
+        # Follow-ups (a StartTransaction after RemoteStart...) run once the reply is out.
+        while self._after_reply:
+            task = asyncio.ensure_future(self._after_reply.pop(0)())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def after_reply(self, fn: Callable[[], Awaitable[Any]]) -> None:
+        """From a responder: run ``fn()`` in a task once the reply to this CALL is sent."""
+        self._after_reply.append(fn)
 
     def answer(self, action: str, responder: Responder) -> None:
         """Answer every ``action`` CALL with a payload, or with ``responder(call)``."""

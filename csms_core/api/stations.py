@@ -144,18 +144,14 @@ async def patch_station(station_id: str, body: StationPatch, app: AppDep) -> Sta
     if values:
         await app.stations.update(station_id, **values)
     if body.enabled is False:
-        session = app.router.local_session(station_id)
-        if session is not None:
-            await session.close(1008, "station disabled")
+        await app.router.disconnect(station_id, 1008, "station disabled")
     return await get_station(station_id, app)
 
 
 @router.delete("/stations/{station_id}", status_code=204)
 async def delete_station(station_id: str, app: AppDep) -> None:
     await _get_station(app, station_id)
-    session = app.router.local_session(station_id)
-    if session is not None:
-        await session.close(1008, "station removed")
+    await app.router.disconnect(station_id, 1008, "station removed")
     await app.stations.delete(station_id)
 
 
@@ -171,14 +167,4 @@ async def call_station(
 
     Failures become the contract's status codes in ``call_failed_handler`` (api/server.py).
     """
-    return await app.call(station_id, action, payload, timeout)
-
-
-# The core branch's names for the same thing; the exception handler maps failures.
-CALL_RESPONSES = CALL_ERROR_RESPONSES
-
-
-async def perform_call(
-    app: Any, station_id: str, action: str, payload: dict, timeout: float | None = None
-) -> Any:
     return await app.call(station_id, action, payload, timeout)

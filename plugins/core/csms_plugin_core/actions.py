@@ -131,6 +131,3 @@ def register(register_action: Any) -> None:
     }
     for action in ACTIONS:
         register_action(action, **special.get(action, {}))
-
-
-__all__ = ["ACTIONS", "register", "snapshot"]

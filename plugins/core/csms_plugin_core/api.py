@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import Field, ValidationError
 from sqlalchemy import Select, func, select
 
-from csms_core.api.deps import ApiModel, AppDep, PageDep
-from csms_core.api.stations import CALL_RESPONSES, perform_call
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 from . import store
 from .models import (
@@ -73,10 +72,10 @@ def _tag_out(tag: IdTag) -> IdTagOut:
         id_tag=tag.id_tag,
         status=tag.status,
         effective_status=store.effective_status(tag),
-        expiry_date=store.aware(tag.expiry_date),
+        expiry_date=tag.expiry_date,
         parent_id_tag=tag.parent_id_tag,
-        created_at=store.aware(tag.created_at),
-        updated_at=store.aware(tag.updated_at),
+        created_at=tag.created_at,
+        updated_at=tag.updated_at,
     )
 
 
@@ -88,7 +87,7 @@ async def _tags_changed(app: Any, id_tags: list[str]) -> None:
 async def create_id_tag(body: IdTagIn, app: AppDep) -> IdTagOut:
     now = store.utcnow()
     async with app.db.session() as session, session.begin():
-        if await session.get(IdTag, body.id_tag) is not None:
+        if await store.find_tag(session, body.id_tag) is not None:
             raise HTTPException(409, f"id tag {body.id_tag!r} already exists")
         tag = IdTag(
             id_tag=body.id_tag,
@@ -176,7 +175,7 @@ async def import_id_tags(request: Request, app: AppDep) -> ImportResult:
     now = store.utcnow()
     async with app.db.session() as session, session.begin():
         for body in tags:
-            tag = await session.get(IdTag, body.id_tag)
+            tag = await store.find_tag(session, body.id_tag)
             if tag is None:
                 session.add(
                     IdTag(
@@ -201,7 +200,7 @@ async def import_id_tags(request: Request, app: AppDep) -> ImportResult:
 
 
 async def _get_tag(session: Any, id_tag: str) -> IdTag:
-    tag = await session.get(IdTag, id_tag)
+    tag = await store.find_tag(session, id_tag)
     if tag is None:
         raise HTTPException(404, f"id tag {id_tag!r} is unknown")
     return tag
@@ -414,9 +413,9 @@ async def unmatched_stops(
                 transaction_id=r.transaction_id,
                 id_tag=r.id_tag,
                 meter_stop=r.meter_stop,
-                timestamp=store.aware(r.timestamp),
+                timestamp=r.timestamp,
                 reason=r.reason,
-                received_at=store.aware(r.received_at),
+                received_at=r.received_at,
             )
             for r in rows
         ]
@@ -454,7 +453,7 @@ async def transaction_meter_values(transaction_id: int, app: AppDep) -> list[Met
 
 def _meter_out(row: MeterValue) -> MeterValueOut:
     return MeterValueOut(
-        timestamp=store.aware(row.timestamp),
+        timestamp=row.timestamp,
         connector_id=row.connector_id,
         transaction_id=row.transaction_id,
         value=row.value,
@@ -506,29 +505,29 @@ async def get_configuration(station_id: str, app: AppDep) -> ConfigurationOut:
     async with app.db.session() as session:
         rows = await store.configuration(session, station_id)
     items = [
-        ConfigurationItem(
-            key=r.key, value=r.value, readonly=r.readonly, updated_at=store.aware(r.updated_at)
-        )
+        ConfigurationItem(key=r.key, value=r.value, readonly=r.readonly, updated_at=r.updated_at)
         for r in rows
     ]
     return ConfigurationOut(station_id=station_id, items=items)
 
 
-@router.post("/stations/{station_id}/configuration", responses=CALL_RESPONSES, tags=["stations"])
+@router.post(
+    "/stations/{station_id}/configuration", responses=CALL_ERROR_RESPONSES, tags=["stations"]
+)
 async def change_configuration(station_id: str, body: ConfigurationChange, app: AppDep) -> Any:
     """ChangeConfiguration; answers the station's status (Accepted, Rejected, ...)."""
-    return await perform_call(app, station_id, "ChangeConfiguration", body.model_dump())
+    return await app.call(station_id, "ChangeConfiguration", body.model_dump())
 
 
 @router.post(
-    "/stations/{station_id}/configuration/fetch", responses=CALL_RESPONSES, tags=["stations"]
+    "/stations/{station_id}/configuration/fetch", responses=CALL_ERROR_RESPONSES, tags=["stations"]
 )
 async def fetch_configuration(
     station_id: str, app: AppDep, body: ConfigurationFetch | None = None
 ) -> Any:
     """GetConfiguration (all keys, or some); the answer updates the stored snapshot."""
     payload = {"key": body.key} if body is not None and body.key else {}
-    return await perform_call(app, station_id, "GetConfiguration", payload)
+    return await app.call(station_id, "GetConfiguration", payload)
 
 
 class StatusEventOut(ApiModel):
@@ -576,8 +575,8 @@ async def status_history(
                 info=r.info,
                 vendor_id=r.vendor_id,
                 vendor_error_code=r.vendor_error_code,
-                timestamp=store.aware(r.timestamp),
-                received_at=store.aware(r.received_at),
+                timestamp=r.timestamp,
+                received_at=r.received_at,
             )
             for r in rows
         ]
@@ -636,7 +635,8 @@ async def put_registration(station_id: str, body: RegistrationIn, app: AppDep) -
     return await get_registration(station_id, app)
 
 
-# --- convenience calls: build the payload, then the one call path -------------------------
+# --- convenience calls: build the payload, then the one call path ------------------------
+# app.call failures become 404/409/422/501/502/504 in the kernel's exception handler.
 
 
 class RemoteStart(ApiModel):
@@ -674,7 +674,7 @@ def _payload(body: ApiModel) -> dict[str, Any]:
 
 def _convenience(path: str, action: str, model: type[ApiModel], doc: str) -> None:
     async def route(station_id: str, body: Any, app: Any) -> Any:
-        return await perform_call(app, station_id, action, _payload(body))
+        return await app.call(station_id, action, _payload(body))
 
     # Real objects, not strings: FastAPI resolves annotations in this module's globals.
     route.__annotations__ = {"station_id": str, "body": model, "app": AppDep, "return": Any}
@@ -684,7 +684,7 @@ def _convenience(path: str, action: str, model: type[ApiModel], doc: str) -> Non
         f"/stations/{{station_id}}/{path}",
         route,
         methods=["POST"],
-        responses=CALL_RESPONSES,
+        responses=CALL_ERROR_RESPONSES,
         tags=["stations"],
         summary=action,
     )
@@ -698,10 +698,12 @@ _convenience("availability", "ChangeAvailability", AvailabilityIn, "Change avail
 _convenience("data-transfer", "DataTransfer", DataTransferIn, "Send a DataTransfer.")
 
 
-@router.post("/stations/{station_id}/clear-cache", responses=CALL_RESPONSES, tags=["stations"])
+@router.post(
+    "/stations/{station_id}/clear-cache", responses=CALL_ERROR_RESPONSES, tags=["stations"]
+)
 async def clear_cache(station_id: str, app: AppDep) -> Any:
     """Clear the station's authorization cache."""
-    return await perform_call(app, station_id, "ClearCache", {})
+    return await app.call(station_id, "ClearCache", {})
 
 
 class MeterValueList(ApiModel):

@@ -7,16 +7,18 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     Index,
     Integer,
     MetaData,
     String,
     Text,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
+from csms_core.storage.types import UtcDateTime
 
 
 class CoreBase(DeclarativeBase):
@@ -25,13 +27,17 @@ class CoreBase(DeclarativeBase):
 
 class IdTag(CoreBase):
     __tablename__ = "core_id_tags"
+    # idTags compare case-insensitively (OCPP CiString20): one tag per spelling-insensitive key.
+    __table_args__ = (
+        Index("uq_core_id_tags_lower_id_tag", func.lower(text("id_tag")), unique=True),
+    )
 
     id_tag: Mapped[str] = mapped_column(String(20), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))  # Accepted / Blocked / Expired / Invalid
-    expiry_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expiry_date: Mapped[datetime | None] = mapped_column(UtcDateTime())
     parent_id_tag: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Registration(CoreBase):
@@ -41,7 +47,7 @@ class Registration(CoreBase):
 
     station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ConnectorStatus(CoreBase):
@@ -56,8 +62,8 @@ class ConnectorStatus(CoreBase):
     info: Mapped[str | None] = mapped_column(String(50))
     vendor_id: Mapped[str | None] = mapped_column(String(255))
     vendor_error_code: Mapped[str | None] = mapped_column(String(50))
-    timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StatusEvent(CoreBase):
@@ -74,8 +80,8 @@ class StatusEvent(CoreBase):
     info: Mapped[str | None] = mapped_column(String(50))
     vendor_id: Mapped[str | None] = mapped_column(String(255))
     vendor_error_code: Mapped[str | None] = mapped_column(String(50))
-    timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Transaction(CoreBase):
@@ -93,6 +99,7 @@ class Transaction(CoreBase):
         ),
         Index("ix_core_transactions_open", "station_id", "stop_timestamp"),
         Index("ix_core_transactions_id_tag", "id_tag"),
+        Index("ix_core_transactions_lower_id_tag", func.lower(text("id_tag"))),
         {"sqlite_autoincrement": True},  # ids are never reused
     )
 
@@ -103,14 +110,14 @@ class Transaction(CoreBase):
     id_tag_status: Mapped[str] = mapped_column(String(16))  # the answer we gave at start
     reservation_id: Mapped[int | None] = mapped_column(Integer)
     meter_start: Mapped[int] = mapped_column(BigInteger)
-    start_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start_timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     last_meter_wh: Mapped[float | None] = mapped_column()  # last Energy.Active.Import.Register
     meter_stop: Mapped[int | None] = mapped_column(BigInteger)
-    stop_timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stop_timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime())
     stop_reason: Mapped[str | None] = mapped_column(String(20))
     stop_id_tag: Mapped[str | None] = mapped_column(String(20))
     review_note: Mapped[str | None] = mapped_column(Text)  # set when an operator should look
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class UnmatchedStop(CoreBase):
@@ -123,9 +130,9 @@ class UnmatchedStop(CoreBase):
     transaction_id: Mapped[int] = mapped_column(BigInteger)
     id_tag: Mapped[str | None] = mapped_column(String(20))
     meter_stop: Mapped[int] = mapped_column(BigInteger)
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(String(20))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class MeterValue(CoreBase):
@@ -141,7 +148,7 @@ class MeterValue(CoreBase):
     station_id: Mapped[str] = mapped_column(String(255))
     connector_id: Mapped[int | None] = mapped_column(Integer)  # None: unknown transaction
     transaction_id: Mapped[int | None] = mapped_column(BigInteger)  # may be unknown to us
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     value: Mapped[str] = mapped_column(Text)
     context: Mapped[str | None] = mapped_column(String(30))
     format: Mapped[str | None] = mapped_column(String(20))
@@ -150,7 +157,7 @@ class MeterValue(CoreBase):
     location: Mapped[str | None] = mapped_column(String(10))
     unit: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(20))  # MeterValues / StopTransaction
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ConfigurationValue(CoreBase):
@@ -162,4 +169,4 @@ class ConfigurationValue(CoreBase):
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
     readonly: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -135,7 +135,7 @@ async def station_configuration(app: Any, station_id: str) -> dict | None:
 @hookimpl
 async def id_tag_info(app: Any, id_tag: str) -> dict | None:
     async with app.db.session() as session:
-        tag = await session.get(IdTag, id_tag)
+        tag = await store.find_tag(session, id_tag)
     return store.id_tag_info(tag) if tag is not None else None
 
 
@@ -152,6 +152,5 @@ async def active_transactions(app: Any, station_id: str) -> list[dict]:
         running = await store.open_transactions(session, station_id)
     # "timestamp" and "meterStart" as in the transaction_started event.
     return [
-        {**store.transaction_dict(tx), "timestamp": store.iso(store.aware(tx.start_timestamp))}
-        for tx in running
+        {**store.transaction_dict(tx), "timestamp": store.iso(tx.start_timestamp)} for tx in running
     ]

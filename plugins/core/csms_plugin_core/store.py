@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.rpc import format_timestamp
@@ -19,20 +19,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def iso(moment: datetime | None) -> str | None:
     return format_timestamp(moment) if moment is not None else None
 
 
 def effective_status(tag: IdTag, now: datetime | None = None) -> str:
     """The stored status, except that an Accepted tag past its expiryDate is Expired."""
-    expiry = aware(tag.expiry_date)
+    expiry = tag.expiry_date
     if tag.status == "Accepted" and expiry is not None and expiry <= (now or utcnow()):
         return "Expired"
     return tag.status
@@ -44,7 +37,7 @@ def id_tag_info(tag: IdTag | None) -> dict[str, Any]:
         return {"status": "Invalid"}
     info: dict[str, Any] = {"status": effective_status(tag)}
     if tag.expiry_date is not None:
-        info["expiryDate"] = iso(aware(tag.expiry_date))
+        info["expiryDate"] = iso(tag.expiry_date)
     if tag.parent_id_tag:
         info["parentIdTag"] = tag.parent_id_tag
     return info
@@ -53,14 +46,25 @@ def id_tag_info(tag: IdTag | None) -> dict[str, Any]:
 async def running_elsewhere(
     session: AsyncSession, id_tag: str, station_id: str, connector_id: int | None
 ) -> bool:
-    """Does the tag already run a transaction other than on this very connector?"""
+    """Does the tag already run a transaction other than on this very connector?
+
+    Without a connector (Authorize) only other stations count: a station may authorize the
+    tag to stop its own transaction, and a second start there is caught at StartTransaction.
+    """
     query = select(Transaction.station_id, Transaction.connector_id).where(
-        Transaction.id_tag == id_tag, Transaction.stop_timestamp.is_(None)
+        func.lower(Transaction.id_tag) == id_tag.lower(), Transaction.stop_timestamp.is_(None)
     )
     for other_station, other_connector in await session.execute(query):
-        if other_station != station_id or other_connector != connector_id:
+        if other_station != station_id:
+            return True
+        if connector_id is not None and other_connector != connector_id:
             return True
     return False
+
+
+async def find_tag(session: AsyncSession, id_tag: str) -> IdTag | None:
+    """OCPP idTags are case-insensitive (CiString20): "abc" finds "ABC"."""
+    return await session.scalar(select(IdTag).where(func.lower(IdTag.id_tag) == id_tag.lower()))
 
 
 async def authorize(
@@ -71,7 +75,7 @@ async def authorize(
     connector_id: int | None = None,
 ) -> dict[str, Any]:
     """Re-verify a tag: stored status, expiry, then the concurrent-transaction policy."""
-    info = id_tag_info(await session.get(IdTag, id_tag))
+    info = id_tag_info(await find_tag(session, id_tag))
     if (
         info["status"] == "Accepted"
         and not settings.allow_concurrent_tx
@@ -99,8 +103,8 @@ def transaction_dict(tx: Transaction) -> dict[str, Any]:
         "reservationId": tx.reservation_id,
         "meterStart": tx.meter_start,
         "meterStop": tx.meter_stop,
-        "startTimestamp": iso(aware(tx.start_timestamp)),
-        "stopTimestamp": iso(aware(tx.stop_timestamp)),
+        "startTimestamp": iso(tx.start_timestamp),
+        "stopTimestamp": iso(tx.stop_timestamp),
         "stopReason": tx.stop_reason,
         "stopIdTag": tx.stop_id_tag,
         "energyWh": energy_wh(tx),
@@ -116,7 +120,7 @@ def connector_dict(row: ConnectorStatus) -> dict[str, Any]:
         "info": row.info,
         "vendorId": row.vendor_id,
         "vendorErrorCode": row.vendor_error_code,
-        "timestamp": iso(aware(row.timestamp)),
+        "timestamp": iso(row.timestamp),
     }
 
 

@@ -68,6 +68,24 @@ async def test_id_tag_change_applies_to_the_next_authorize(cp: Any, api: Any) ->
     assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "Expired"
 
 
+async def test_id_tags_are_case_insensitive(cp: Any, api: Any) -> None:
+    """OCPP idTags are CiString20: a station may send any spelling of a known tag."""
+    assert (await api.post("/id-tags", json={"idTag": "AbC123"})).status_code == 201
+    assert (await api.post("/id-tags", json={"idTag": "abc123"})).status_code == 409
+    assert (await cp.call("Authorize", {"idTag": "ABC123"}))["idTagInfo"]["status"] == "Accepted"
+    assert (await api.get("/id-tags/abc123")).json()["idTag"] == "AbC123"
+    started = await cp.call(
+        "StartTransaction",
+        {"connectorId": 1, "idTag": "abc123", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"},
+    )
+    assert started["idTagInfo"]["status"] == "Accepted"
+    other = await cp.call(
+        "StartTransaction",
+        {"connectorId": 2, "idTag": "ABC123", "meterStart": 0, "timestamp": "2026-01-01T00:01:00Z"},
+    )
+    assert other["idTagInfo"]["status"] == "ConcurrentTx"
+
+
 async def test_csv_import_text_and_multipart(api: Any, recorder: Any) -> None:
     text = (
         "idTag,status,expiryDate,parentIdTag\n"

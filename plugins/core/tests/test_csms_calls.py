@@ -262,3 +262,34 @@ async def test_data_transfer_from_station(cp: Any) -> None:
     assert other == {"status": "UnknownMessageId"}
     no_message = await cp.call("DataTransfer", {"vendorId": "Beta"})
     assert no_message == {"status": "UnknownMessageId"}
+
+
+async def test_nothing_unsolicited_by_default(cp: Any) -> None:
+    """OCTT fails a CSMS that sends calls on its own: after a boot, nothing comes."""
+    with pytest.raises(TimeoutError):
+        await cp.expect(timeout=0.5)
+
+
+async def test_get_configuration_on_boot_when_enabled(make_csms: Any, monkeypatch: Any) -> None:
+    from csms_plugin_core import plugin
+
+    from csms_core.testing import ChargePoint, ocpp_url
+
+    monkeypatch.setenv("CSMS_PLUGINS__CORE__GET_CONFIGURATION_ON_BOOT", "true")
+    app = await make_csms(plugins=[("core", plugin)])
+    await app.stations.create("CP1")
+    async with ChargePoint(ocpp_url(app), "CP1") as cp:
+        await cp.boot()
+        call = await cp.expect("GetConfiguration")
+        assert call.payload == {}
+        await cp.reply(
+            call,
+            {"configurationKey": [{"key": "NumberOfConnectors", "readonly": True, "value": "2"}]},
+        )
+        for _ in range(100):
+            if await app.query("station_configuration", station_id="CP1"):
+                break
+            await asyncio.sleep(0.02)
+        assert await app.query("station_configuration", station_id="CP1") == {
+            "NumberOfConnectors": "2"
+        }

@@ -200,9 +200,18 @@ async def test_concurrent_tx_refused_by_default(cp: Any, add_tag: Any, connect: 
     await add_tag("TAG1")
     first = await cp.call("StartTransaction", start("TAG1", connector=1))
     assert first["idTagInfo"]["status"] == "Accepted"
-    assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "ConcurrentTx"
+    # The same station may authorize the tag to stop its transaction...
+    assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "Accepted"
+    # ...but starting a second one there is refused,
+    second_here = await cp.call("StartTransaction", start("TAG1", connector=2))
+    assert second_here["idTagInfo"]["status"] == "ConcurrentTx"
+    await cp.call("StopTransaction", stop(second_here["transactionId"]))
+    # and so is the tag anywhere else.
     other = await connect("CP2")
     await other.boot()
+    assert (await other.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"][
+        "status"
+    ] == "ConcurrentTx"
     second = await other.call("StartTransaction", start("TAG1", connector=1))
     assert second["idTagInfo"]["status"] == "ConcurrentTx"
     assert second["transactionId"] != first["transactionId"]
@@ -298,3 +307,43 @@ async def test_transaction_lifecycle_events_and_energy(
         "reason": "EVDisconnected",
     }
     assert await csms.query("active_transactions", station_id="CP1") == []
+
+
+async def test_charging_session_plug_in_first(cp: Any, api: Any, add_tag: Any) -> None:
+    """TC_003 / TC_005_1 as the tool scripts them: statuses around Authorize, Start, Stop."""
+    await add_tag("TAG1")
+
+    async def status(name: str, connector: int = 1) -> None:
+        await cp.call(
+            "StatusNotification", {"connectorId": connector, "status": name, "errorCode": "NoError"}
+        )
+
+    await status("Available", 0)
+    await status("Available")
+    await status("Preparing")
+    assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "Accepted"
+    tx = await cp.call("StartTransaction", start("TAG1", meter=0))
+    await status("Charging")
+    await status("SuspendedEV")
+    answer = await cp.call(
+        "StopTransaction",
+        stop(tx["transactionId"], meter=10, idTag="TAG1", reason="EVDisconnected"),
+    )
+    assert answer["idTagInfo"]["status"] == "Accepted"
+    await status("Finishing")
+    await status("Available")
+    connectors = {
+        c["connectorId"]: c["status"] for c in (await api.get("/stations/CP1")).json()["connectors"]
+    }
+    assert connectors == {0: "Available", 1: "Available"}
+    history = (await api.get("/stations/CP1/status-history", params={"connectorId": 1})).json()
+    assert [h["status"] for h in reversed(history["items"])] == [
+        "Available",
+        "Preparing",
+        "Charging",
+        "SuspendedEV",
+        "Finishing",
+        "Available",
+    ]
+    done = (await api.get(f"/transactions/{tx['transactionId']}")).json()
+    assert (done["stopReason"], done["energyWh"]) == ("EVDisconnected", 10.0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, String
+from sqlalchemy import Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
+from csms_core.storage.types import UtcDateTime
 
 
 class RemoteTriggerBase(DeclarativeBase):
@@ -28,4 +29,4 @@ class Trigger(RemoteTriggerBase):
     status: Mapped[str | None] = mapped_column(String(20))
     # Why there is no status: the CALLERROR code and description, or the time-out.
     error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,499 @@
+"""Operator routes (firmware images, updates, diagnostics) and the public routes stations
+use to download firmware and upload diagnostics without an API key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit
+
+import anyio.to_thread
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import Field, model_validator
+
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.errors import CallFailed
+
+from . import store
+from .actions import DIAGNOSTICS_PATH, FIRMWARE_PATH
+from .files import (
+    UploadRefused,
+    check_file_name,
+    diagnostics_dir,
+    images_dir,
+    inside,
+    new_token,
+    public_base,
+    receive,
+)
+from .ftp import hash_password, new_credentials
+from .models import DiagnosticsRequest, DiagnosticsStatusEvent, FirmwareImage, FirmwareStatusEvent
+
+router = APIRouter(tags=["firmware"])
+public_router = APIRouter(tags=["station file transfer"])
+
+MULTIPART_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+TimeoutQuery = Annotated[float | None, Query(gt=0, le=300)]
+
+
+# --- models -------------------------------------------------------------------------------
+
+
+class FirmwareImageOut(ApiModel):
+    id: int
+    file_name: str
+    size: int
+    sha256: str
+    url: str = Field(description="Where stations download the image (no API key needed).")
+    created_at: datetime
+
+
+class FirmwareImageList(ApiModel):
+    items: list[FirmwareImageOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class FirmwareUpdateIn(ApiModel):
+    firmware_id: int | None = Field(None, description="A hosted image (POST /firmware).")
+    location: str | None = Field(None, description="Or any URL the station can fetch.")
+    retrieve_date: datetime | None = Field(None, description="Default: now.")
+    retries: int | None = Field(None, ge=0)
+    retry_interval: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FirmwareUpdateIn:
+        if (self.firmware_id is None) == (self.location is None):
+            raise ValueError("give exactly one of firmwareId and location")
+        return self
+
+
+class DiagnosticsRequestIn(ApiModel):
+    location: str | None = Field(
+        None, description="Default: a fresh upload URL on this CSMS (recommended)."
+    )
+    protocol: Literal["http", "ftp"] = Field(
+        "http", description="For the default location: HTTP, or the built-in FTP receiver."
+    )
+    start_time: datetime | None = None
+    stop_time: datetime | None = None
+    retries: int | None = Field(None, ge=0)
+    retry_interval: int | None = Field(None, ge=0)
+
+
+class CallOut(ApiModel):
+    request: dict[str, Any] = Field(description="The OCPP payload sent.")
+    response: dict[str, Any] = Field(description="The station's answer.")
+
+
+class StatusEventOut(ApiModel):
+    status: str
+    timestamp: datetime
+
+
+class FirmwareUpdateOut(ApiModel):
+    location: str
+    retrieve_date: str
+    retries: int | None
+    retry_interval: int | None
+    firmware_id: int | None
+    requested_at: datetime
+
+
+class FirmwareStateOut(ApiModel):
+    station_id: str
+    status: str | None = Field(description="The last FirmwareStatusNotification (None: none yet).")
+    timestamp: datetime | None
+    history: list[StatusEventOut]
+    updates: list[FirmwareUpdateOut]
+
+
+class DiagnosticsFileOut(ApiModel):
+    name: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    request_id: int
+
+
+class DiagnosticsRequestOut(ApiModel):
+    id: int
+    location: str
+    start_time: str | None
+    stop_time: str | None
+    retries: int | None
+    retry_interval: int | None
+    requested_at: datetime
+    answered_at: datetime | None
+    announced_file_name: str | None = Field(description="fileName from GetDiagnostics.conf.")
+    file: DiagnosticsFileOut | None = Field(description="The file uploaded to this CSMS.")
+
+
+class DiagnosticsStateOut(ApiModel):
+    station_id: str
+    status: str | None
+    timestamp: datetime | None
+    history: list[StatusEventOut]
+    requests: list[DiagnosticsRequestOut]
+
+
+class DiagnosticsFileList(ApiModel):
+    items: list[DiagnosticsFileOut]
+
+
+class UploadOut(ApiModel):
+    file_name: str
+    size: int
+    sha256: str
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def ocpp_time(value: datetime | None) -> str:
+    """OCPP date-time in UTC with a Z; naive values are taken as UTC."""
+    value = value or datetime.now(UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def image_url(app: Any, image: FirmwareImage) -> str:
+    return f"{public_base(app)}{FIRMWARE_PATH}{image.token}/{quote(image.file_name)}"
+
+
+def image_out(app: Any, image: FirmwareImage) -> FirmwareImageOut:
+    return FirmwareImageOut(
+        id=image.id,
+        file_name=image.file_name,
+        size=image.size,
+        sha256=image.sha256,
+        url=image_url(app, image),
+        created_at=image.created_at,
+    )
+
+
+def file_out(row: DiagnosticsRequest) -> DiagnosticsFileOut | None:
+    if row.uploaded_at is None:
+        return None
+    return DiagnosticsFileOut(
+        name=row.file_name,
+        size=row.size,
+        sha256=row.sha256,
+        uploaded_at=row.uploaded_at,
+        request_id=row.id,
+    )
+
+
+def history_out(rows: list[Any]) -> list[StatusEventOut]:
+    return [StatusEventOut(status=r.status, timestamp=r.received_at) for r in rows]
+
+
+async def file_response(path: Path, name: str) -> FileResponse:
+    # A file removed from disk behind our back is a 404, not Starlette's 500.
+    if not await anyio.to_thread.run_sync(path.is_file):
+        raise HTTPException(404, f"the file {name!r} is missing from the data directory")
+    return FileResponse(path, media_type="application/octet-stream", filename=name)
+
+
+async def require_station(app: Any, station_id: str) -> None:
+    if await app.stations.get(station_id) is None:
+        raise HTTPException(404, f"station {station_id!r} is not registered")
+
+
+async def receive_or_refuse(request: Request, path: Path, max_size: int, **kwargs: Any) -> Any:
+    try:
+        return await receive(request, path, max_size, **kwargs)
+    except UploadRefused as exc:
+        raise HTTPException(exc.status_code, exc.detail) from None
+
+
+def ftp_host(app: Any) -> str:
+    settings = app.settings_for("firmware")
+    return settings.ftp_public_host or urlsplit(public_base(app)).hostname or "localhost"
+
+
+# --- firmware images ----------------------------------------------------------------------
+
+
+@router.post(
+    "/firmware", status_code=201, response_model=FirmwareImageOut, openapi_extra=MULTIPART_BODY
+)
+async def upload_firmware(request: Request, app: AppDep) -> FirmwareImageOut:
+    """Upload a firmware image (multipart field ``file``); streamed to disk, sha256 recorded."""
+    token = new_token()
+    path = inside(images_dir(app), token)
+    limit = app.settings_for("firmware").max_firmware_size
+    stored = await receive_or_refuse(request, path, limit, field="file")
+    try:
+        image = await store.add_image(app, token, stored.file_name, stored.size, stored.sha256)
+    except BaseException:
+        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        raise
+    return image_out(app, image)
+
+
+@router.get("/firmware", response_model=FirmwareImageList)
+async def list_firmware(app: AppDep, page: PageDep) -> FirmwareImageList:
+    images, total = await store.list_images(app, page.offset, page.limit)
+    return FirmwareImageList(
+        items=[image_out(app, i) for i in images],
+        total=total,
+        offset=page.offset,
+        limit=page.limit,
+    )
+
+
+async def _image(app: Any, firmware_id: int) -> FirmwareImage:
+    image = await store.get_image(app, firmware_id)
+    if image is None:
+        raise HTTPException(404, f"firmware image {firmware_id} does not exist")
+    return image
+
+
+@router.get("/firmware/{firmware_id}", response_model=FirmwareImageOut)
+async def get_firmware(firmware_id: int, app: AppDep) -> FirmwareImageOut:
+    return image_out(app, await _image(app, firmware_id))
+
+
+@router.delete("/firmware/{firmware_id}", status_code=204)
+async def delete_firmware(firmware_id: int, app: AppDep) -> None:
+    """Delete an image; its download URL stops working (updates already sent stay recorded)."""
+    image = await _image(app, firmware_id)
+    await store.delete_image(app, image.id)
+    path = inside(images_dir(app), image.token)
+    await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+
+
+# --- firmware updates ---------------------------------------------------------------------
+
+
+@router.post(
+    "/stations/{station_id}/firmware-update", response_model=CallOut, responses=CALL_ERROR_RESPONSES
+)
+async def update_firmware(
+    station_id: str, body: FirmwareUpdateIn, app: AppDep, timeout: TimeoutQuery = None
+) -> CallOut:
+    """Send UpdateFirmware with a hosted image's URL (``firmwareId``) or any ``location``."""
+    if body.firmware_id is not None:
+        location = image_url(app, await _image(app, body.firmware_id))
+    else:
+        location = body.location
+    payload: dict[str, Any] = {"location": location, "retrieveDate": ocpp_time(body.retrieve_date)}
+    if body.retries is not None:
+        payload["retries"] = body.retries
+    if body.retry_interval is not None:
+        payload["retryInterval"] = body.retry_interval
+    # Call failures become the generic route's status codes (the kernel's CallFailed handler).
+    answer = await app.call(station_id, "UpdateFirmware", payload, timeout)
+    return CallOut(request=payload, response=answer)
+
+
+@router.get("/stations/{station_id}/firmware", response_model=FirmwareStateOut)
+async def firmware_state(station_id: str, app: AppDep) -> FirmwareStateOut:
+    """The station's firmware status (last FirmwareStatusNotification), history and updates."""
+    await require_station(app, station_id)
+    events = await store.status_history(app, FirmwareStatusEvent, station_id)
+    updates = await store.list_updates(app, station_id)
+    last = events[-1] if events else None
+    return FirmwareStateOut(
+        station_id=station_id,
+        status=last.status if last else None,
+        timestamp=last.received_at if last else None,
+        history=history_out(events),
+        updates=[
+            FirmwareUpdateOut(
+                location=u.location,
+                retrieve_date=u.retrieve_date,
+                retries=u.retries,
+                retry_interval=u.retry_interval,
+                firmware_id=u.image_id,
+                requested_at=u.requested_at,
+            )
+            for u in updates
+        ],
+    )
+
+
+# --- diagnostics --------------------------------------------------------------------------
+
+
+@router.post(
+    "/stations/{station_id}/diagnostics-request",
+    response_model=CallOut,
+    responses=CALL_ERROR_RESPONSES,
+)
+async def request_diagnostics(
+    station_id: str, body: DiagnosticsRequestIn, app: AppDep, timeout: TimeoutQuery = None
+) -> CallOut:
+    """Send GetDiagnostics; by default the station uploads to a fresh URL on this CSMS."""
+    token = ftp_user = ftp_password_hash = None
+    location = body.location
+    if location is None and body.protocol == "ftp":
+        receiver = app.state.get("firmware.ftp")
+        if receiver is None:
+            raise HTTPException(422, "the FTP receiver is off (setting ftp_enabled)")
+        token = new_token()
+        ftp_user, password = new_credentials()
+        ftp_password_hash = hash_password(password)
+        location = f"ftp://{ftp_user}:{password}@{ftp_host(app)}:{receiver.port}/"
+    elif location is None:
+        token = new_token()
+        # A directory URL: stations POST to it, or PUT to it with their file name appended.
+        location = f"{public_base(app)}{DIAGNOSTICS_PATH}{token}/"
+    payload: dict[str, Any] = {"location": location}
+    if body.start_time is not None:
+        payload["startTime"] = ocpp_time(body.start_time)
+    if body.stop_time is not None:
+        payload["stopTime"] = ocpp_time(body.stop_time)
+    if body.retries is not None:
+        payload["retries"] = body.retries
+    if body.retry_interval is not None:
+        payload["retryInterval"] = body.retry_interval
+    # Stored before sending: the station may start uploading right after it answers.
+    row = await store.add_diagnostics_request(
+        app, station_id, payload, token, ftp_user, ftp_password_hash
+    )
+    try:
+        answer = await app.call(station_id, "GetDiagnostics", payload, timeout)
+    except CallFailed:
+        await store.forget_diagnostics_request(app, row.id)  # no upload URL left behind
+        raise
+    return CallOut(request=payload, response=answer)
+
+
+@router.get("/stations/{station_id}/diagnostics", response_model=DiagnosticsStateOut)
+async def diagnostics_state(station_id: str, app: AppDep) -> DiagnosticsStateOut:
+    """The station's diagnostics status (last DiagnosticsStatusNotification), history and
+    GetDiagnostics requests with their uploaded files."""
+    await require_station(app, station_id)
+    events = await store.status_history(app, DiagnosticsStatusEvent, station_id)
+    requests = await store.list_diagnostics_requests(app, station_id)
+    last = events[-1] if events else None
+    return DiagnosticsStateOut(
+        station_id=station_id,
+        status=last.status if last else None,
+        timestamp=last.received_at if last else None,
+        history=history_out(events),
+        requests=[
+            DiagnosticsRequestOut(
+                id=r.id,
+                location=r.location,
+                start_time=r.start_time,
+                stop_time=r.stop_time,
+                retries=r.retries,
+                retry_interval=r.retry_interval,
+                requested_at=r.requested_at,
+                answered_at=r.answered_at,
+                announced_file_name=r.announced_file_name,
+                file=file_out(r),
+            )
+            for r in requests
+        ],
+    )
+
+
+@router.get("/stations/{station_id}/diagnostics/files", response_model=DiagnosticsFileList)
+async def list_diagnostics_files(station_id: str, app: AppDep) -> DiagnosticsFileList:
+    """Files the station uploaded to this CSMS, newest first."""
+    await require_station(app, station_id)
+    rows = await store.diagnostics_files(app, station_id)
+    return DiagnosticsFileList(items=[f for r in rows if (f := file_out(r)) is not None])
+
+
+@router.get(
+    "/stations/{station_id}/diagnostics/files/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_diagnostics_file(station_id: str, name: str, app: AppDep) -> FileResponse:
+    """Download an uploaded diagnostics file (the newest of that name)."""
+    try:
+        check_file_name(name)
+    except UploadRefused as exc:
+        raise HTTPException(exc.status_code, exc.detail) from None
+    await require_station(app, station_id)
+    for row in await store.diagnostics_files(app, station_id):
+        if row.file_name == name and row.token is not None:
+            return await file_response(inside(diagnostics_dir(app), row.token), name)
+    raise HTTPException(404, f"station {station_id!r} uploaded no file named {name!r}")
+
+
+# --- public: what stations fetch and upload -----------------------------------------------
+
+
+@public_router.get(FIRMWARE_PATH + "{token}/{name}", response_class=FileResponse)
+@public_router.head(FIRMWARE_PATH + "{token}/{name}", include_in_schema=False)
+async def download_firmware(token: str, name: str, app: AppDep) -> FileResponse:
+    """A hosted firmware image; Range requests let interrupted downloads resume."""
+    image = await store.image_by_token(app, token)
+    if image is None or image.file_name != name:
+        raise HTTPException(404, "no such firmware image")
+    return await file_response(inside(images_dir(app), token), image.file_name)
+
+
+async def _receive_diagnostics(token: str, name: str | None, request: Request, app: Any) -> Any:
+    row = await store.diagnostics_request_by_token(app, token)
+    if row is None:
+        raise HTTPException(404, "no such diagnostics upload URL")
+    settings = app.settings_for("firmware")
+    expires = row.requested_at + timedelta(seconds=settings.diagnostics_upload_ttl)
+    if datetime.now(UTC) > expires:
+        raise HTTPException(410, "this diagnostics upload URL has expired")
+    default_name = name or row.announced_file_name or f"diagnostics-{row.id}"
+    stored = await receive_or_refuse(
+        request,
+        inside(diagnostics_dir(app), token),
+        settings.max_diagnostics_size,
+        default_name=default_name,
+    )
+    await store.record_diagnostics_file(app, row.id, stored.file_name, stored.size, stored.sha256)
+    return UploadOut(file_name=stored.file_name, size=stored.size, sha256=stored.sha256)
+
+
+async def upload_diagnostics(token: str, request: Request, app: AppDep) -> Any:
+    """A station uploads its diagnostics: multipart POST, or the raw file by POST or PUT."""
+    return await _receive_diagnostics(token, None, request, app)
+
+
+async def upload_diagnostics_named(token: str, name: str, request: Request, app: AppDep) -> Any:
+    """The same, with the file name in the URL (PUT to the location plus the file name)."""
+    try:
+        check_file_name(name)
+    except UploadRefused as exc:
+        raise HTTPException(exc.status_code, exc.detail) from None
+    return await _receive_diagnostics(token, name, request, app)
+
+
+# One route per method (and path form) so that each has its own OpenAPI operation.
+for _method in ("POST", "PUT"):
+    for _path, _endpoint, _documented in (
+        (DIAGNOSTICS_PATH + "{token}", upload_diagnostics, True),
+        (DIAGNOSTICS_PATH + "{token}/", upload_diagnostics, False),
+        (DIAGNOSTICS_PATH + "{token}/{name}", upload_diagnostics_named, True),
+    ):
+        public_router.add_api_route(
+            _path,
+            _endpoint,
+            methods=[_method],
+            status_code=201,
+            response_model=UploadOut,
+            include_in_schema=_documented,
+            operation_id=f"{_endpoint.__name__}_{_method.lower()}",
+        )

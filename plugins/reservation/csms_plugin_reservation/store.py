@@ -1,0 +1,191 @@
+"""Reservation records: reading them and moving them through their lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from csms_core.rpc import format_timestamp, parse_timestamp
+
+from .models import ACCEPTED, EXPIRED, Reservation, ReservationIdAllocation
+
+PLUGIN = "reservation"
+
+log = logging.getLogger("csms.reservation")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def store_of(app: Any) -> ReservationStore:
+    """The app's store, made on first use (checks may run before ``startup`` in tools)."""
+    store = app.state.get(PLUGIN)
+    if store is None:
+        store = app.state[PLUGIN] = ReservationStore(app)
+    return store
+
+
+class ReservationStore:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.db = app.db
+        # Set whenever a reservation becomes active, so the expiry job re-plans.
+        self.changed = asyncio.Event()
+
+    @property
+    def settings(self) -> Any:
+        return self.app.settings_for(PLUGIN)
+
+    async def get(self, reservation_id: int) -> Reservation | None:
+        async with self.db.session() as session:
+            return await session.get(Reservation, reservation_id)
+
+    async def list(
+        self,
+        station_id: str | None = None,
+        status: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[Reservation], int]:
+        query = select(Reservation)
+        count = select(func.count()).select_from(Reservation)
+        if station_id is not None:
+            query = query.where(Reservation.station_id == station_id)
+            count = count.where(Reservation.station_id == station_id)
+        if status is not None:
+            query = query.where(Reservation.status == status)
+            count = count.where(Reservation.status == status)
+        async with self.db.session() as session:
+            total = await session.scalar(count)
+            rows = await session.scalars(
+                query.order_by(Reservation.reservation_id.desc()).offset(offset).limit(limit)
+            )
+            return list(rows), int(total or 0)
+
+    async def active(self, station_id: str, connector_id: int | None = None) -> list[Reservation]:
+        """Accepted reservations on a station (on one connector when given)."""
+        query = select(Reservation).where(
+            Reservation.station_id == station_id, Reservation.status == ACCEPTED
+        )
+        if connector_id is not None:
+            query = query.where(Reservation.connector_id == connector_id)
+        async with self.db.session() as session:
+            return list(await session.scalars(query.order_by(Reservation.reservation_id)))
+
+    async def next_id(self) -> int:
+        """A reservationId unique across nodes, skipping any an operator chose himself."""
+        async with self.db.session() as session, session.begin():
+            while True:
+                result = await session.execute(insert(ReservationIdAllocation).values())
+                (reservation_id,) = result.inserted_primary_key
+                if await session.get(Reservation, reservation_id) is None:
+                    return reservation_id
+
+    async def record_answer(self, station_id: str, request: dict, status: str) -> Reservation:
+        """Store a ReserveNow and the station's answer; a known reservationId is replaced,
+        as the station replaces it (OCPP 1.6 §5.13)."""
+        now = utcnow()
+        values = {
+            "station_id": station_id,
+            "connector_id": request["connectorId"],
+            "id_tag": request["idTag"],
+            "parent_id_tag": request.get("parentIdTag"),
+            "expiry_date": parse_timestamp(request["expiryDate"]),
+            "status": status,
+            "updated_at": now,
+        }
+        async with self.db.session() as session, session.begin():
+            record = await session.get(Reservation, request["reservationId"], with_for_update=True)
+            if record is None:
+                record = Reservation(
+                    reservation_id=request["reservationId"], created_at=now, events=[], **values
+                )
+                session.add(record)
+            elif record.station_id != station_id:
+                # Two nodes sent the same operator-chosen id to two stations at once.
+                log.error(
+                    "reservation %s of %s not recorded: the id belongs to %s",
+                    request["reservationId"],
+                    station_id,
+                    record.station_id,
+                )
+                return record
+            else:
+                for name, value in values.items():
+                    setattr(record, name, value)
+                record.transaction_id = None
+        if status == ACCEPTED:
+            self.changed.set()
+        return record
+
+    async def end(
+        self,
+        reservation_id: int,
+        status: str,
+        from_statuses: Iterable[str] = (ACCEPTED,),
+        **values: Any,
+    ) -> bool:
+        """Move a reservation to ``status`` if it is still in one of ``from_statuses``;
+        conditional so that concurrent endings (expiry vs. a transaction) cannot both win."""
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(
+                update(Reservation)
+                .where(
+                    Reservation.reservation_id == reservation_id,
+                    Reservation.status.in_(list(from_statuses)),
+                )
+                .values(status=status, updated_at=utcnow(), **values)
+            )
+        return result.rowcount > 0
+
+    async def add_event(
+        self, reservations: Iterable[Reservation], kind: str, **detail: Any
+    ) -> None:
+        """Append an operator-visible event (newest last, at most ``max_events`` kept)."""
+        ids = [r.reservation_id for r in reservations]
+        if not ids:
+            return
+        event = {"at": format_timestamp(utcnow()), "type": kind, **detail}
+        keep = self.settings.max_events
+        async with self.db.session() as session, session.begin():
+            # Locked: two events at once (a fault and a reboot) must not lose one another.
+            for record in await session.scalars(
+                select(Reservation)
+                .where(Reservation.reservation_id.in_(ids))
+                .order_by(Reservation.reservation_id)
+                .with_for_update()
+            ):
+                # A new list, so SQLAlchemy sees the JSON column change.
+                record.events = [*(record.events or []), event][-keep:]
+
+    async def expire_overdue(self, now: datetime | None = None) -> list[int]:
+        """Mark every active reservation whose expiryDate has passed as Expired."""
+        now = now or utcnow()
+        async with self.db.session() as session, session.begin():
+            ids = list(
+                await session.scalars(
+                    select(Reservation.reservation_id).where(
+                        Reservation.status == ACCEPTED, Reservation.expiry_date <= now
+                    )
+                )
+            )
+            if ids:
+                await session.execute(
+                    update(Reservation)
+                    .where(Reservation.reservation_id.in_(ids), Reservation.status == ACCEPTED)
+                    .values(status=EXPIRED, updated_at=now)
+                )
+        return ids
+
+    async def next_expiry(self) -> datetime | None:
+        async with self.db.session() as session:
+            moment = await session.scalar(
+                select(func.min(Reservation.expiry_date)).where(Reservation.status == ACCEPTED)
+            )
+        return moment if moment is not None else None

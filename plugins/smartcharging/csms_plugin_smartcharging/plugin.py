@@ -1,0 +1,94 @@
+"""Hook implementations of the Smart Charging plugin (nothing else lives here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from csms_core import hookimpl
+
+from . import actions, loadmanagement, mirror
+from .models import SmartChargingBase
+from .settings import SmartChargingSettings
+
+CONFIG_KEYS = [
+    ("ChargeProfileMaxStackLevel", "integer", "Highest stackLevel; also profiles per purpose."),
+    ("ChargingScheduleAllowedChargingRateUnit", "CSL", "Current and/or Power."),
+    ("ChargingScheduleMaxPeriods", "integer", "Periods per ChargingSchedule."),
+    ("ConnectorSwitch3to1PhaseSupported", "boolean", "Phase switching during a transaction."),
+    ("MaxChargingProfilesInstalled", "integer", "Profiles installed at a time."),
+]
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+@hookimpl
+def register_actions(register: Any) -> None:
+    actions.register(register)
+
+
+@hookimpl
+def register_settings(register: Any) -> None:
+    register("smartcharging", SmartChargingSettings)
+
+
+@hookimpl
+def register_config_keys(register: Any) -> None:
+    for key, type_name, description in CONFIG_KEYS:
+        register(key, type_name, f"Smart Charging (9.4): {description}", read_only=True)
+
+
+@hookimpl
+def register_tables(register: Any) -> None:
+    register("smartcharging", SmartChargingBase.metadata, Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def register_api_routes(register: Any) -> None:
+    from .api import router
+
+    register(router)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from .cli import composite, groups, profiles
+
+    cli.add_command(profiles)
+    cli.add_command(composite)
+    cli.add_command(groups)
+
+
+# --- checks and events --------------------------------------------------------------------
+
+
+@hookimpl
+async def check_call(app: Any, station_id: str, action: str, payload: dict) -> None:
+    await actions.check_call(app, station_id, action, payload)
+
+
+@hookimpl
+def call_completed(
+    app: Any, station_id: str, action: str, request: dict, response: dict | None
+) -> None:
+    if action == "RemoteStartTransaction":
+        actions.remember_remote_start(app, station_id, request, response)
+
+
+@hookimpl
+async def transaction_started(app: Any, station_id: str, transaction: dict) -> None:
+    await actions.adopt_remote_start_profile(app, station_id, transaction)
+    await loadmanagement.on_transaction(app, station_id, transaction, started=True)
+
+
+@hookimpl
+async def transaction_stopped(app: Any, station_id: str, transaction: dict) -> None:
+    await mirror.end_transaction(app, station_id, transaction)
+    await loadmanagement.on_transaction(app, station_id, transaction, started=False)
+
+
+@hookimpl
+async def station_booted(app: Any, station_id: str, status: str) -> None:
+    if status == "Accepted" and await loadmanagement.groups_with(app, station_id):
+        app.spawn(loadmanagement.on_boot(app, station_id))
