@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from csms_core.testing import ChargePoint, IncomingCall
+from csms_core.testing import ChargePoint, IncomingCall, eventually
 
 from . import Context, scenario, status
 from .core import start_tx, stop_tx
@@ -70,9 +70,14 @@ async def tc_046_reserve_and_charge(ctx: Context) -> None:
     await status(cp, 1, "Charging")
     await stop_tx(ctx, cp, transaction_id, tag, "Local")
     await status(cp, 1, "Available")
-    # The StartTransaction with the reservationId ended the reservation.
-    record = (await ctx.api.get(f"/reservations/{reservation_id}")).json()
-    assert record["status"] == "Used" and record["transactionId"] == transaction_id, record
+    # The StartTransaction with the reservationId ended the reservation (the plugin hears of
+    # it through the transaction event, fired once the answer is out: allow it a moment).
+    async def used() -> dict | None:
+        record = (await ctx.api.get(f"/reservations/{reservation_id}")).json()
+        return record if record["status"] == "Used" else None
+
+    record = await eventually(used)
+    assert record["transactionId"] == transaction_id, record
 
 
 @scenario("TC_047", "Reservation of a connector, expire", "Reservation", requires=RESERVE)
