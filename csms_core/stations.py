@@ -11,11 +11,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from .security import hash_password
 from .storage import Database
 from .storage.models import BOOT_FIELDS, Station
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
+from .storage.types import utcnow
 
 # Built once: the connect, boot and disconnect writes go through the group commit.
 _INSERT = insert(Station)

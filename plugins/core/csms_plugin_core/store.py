@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.rpc import format_timestamp
+from csms_core.storage.types import utcnow
 
 from .models import ConfigurationValue, ConnectorStatus, IdTag, Transaction
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+
+from csms_core.storage.types import utcnow as now
 
 from .models import (
     DiagnosticsRequest,
     FirmwareImage,
     FirmwareUpdate,
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
 
 # --- status notifications ---------------------------------------------------------------
 

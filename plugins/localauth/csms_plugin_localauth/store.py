@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from csms_core.storage.types import utcnow
+
 from .lists import Entries, apply_update
 from .models import AuthList, AuthListMember, MirrorEntry, StationList
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class LocalAuthStore:

@@ -5,22 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from csms_core.rpc import format_timestamp, parse_timestamp
+from csms_core.storage.types import utcnow
 
 from .models import ACCEPTED, EXPIRED, Reservation, ReservationIdAllocation
 
 PLUGIN = "reservation"
 
 log = logging.getLogger("csms.reservation")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def store_of(app: Any) -> ReservationStore:

@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 
+from csms_core.storage.types import utcnow
+
 from .composite import InstalledProfile
 from .models import InstalledProfileRow
 from .validation import clears, replaces
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def rows(app: Any, station_id: str) -> list[InstalledProfileRow]:

@@ -70,6 +70,7 @@ async def tc_046_reserve_and_charge(ctx: Context) -> None:
     await status(cp, 1, "Charging")
     await stop_tx(ctx, cp, transaction_id, tag, "Local")
     await status(cp, 1, "Available")
+
     # The StartTransaction with the reservationId ended the reservation (the plugin hears of
     # it through the transaction event, fired once the answer is out: allow it a moment).
     async def used() -> dict | None:
