@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ from .server import OcppServer
 from .settings import Settings
 from .stations import StationStore
 from .storage import Database, upgrade_all
+from .watch import StationMessage, Watchers
 
 log = logging.getLogger("csms")
 
@@ -62,6 +64,7 @@ class Csms:
         self.node_id = settings.node_id or f"{socket.gethostname()}-{os.getpid()}"
         self.db = Database(settings.effective_database_url)
         self.stations = StationStore(self.db)
+        self.watchers = Watchers()
         self.router: CallRouter = make_router(self)  # LocalRouter unless cluster_url is set
         self.ocpp = OcppServer(self)
         self.api: Any = None
@@ -188,6 +191,15 @@ class Csms:
         """Ask a firstresult hook (see hookspecs); None when no plugin answers."""
         return await self.plugins.query(question, app=self, **kwargs)
 
+    @contextlib.asynccontextmanager
+    async def watch_station(self, station_id: str) -> AsyncIterator[asyncio.Queue[StationMessage]]:
+        """A queue of the messages the station sends (each once handled and stored) from now
+        until the block ends, whichever node holds it. Enter it before the call that makes
+        the station send what you wait for: the answer may come before the call returns."""
+        with self.watchers.watch(station_id) as queue:
+            async with self.router.relay(station_id, queue):
+                yield queue
+
     async def call(
         self, station_id: str, action: str, payload: dict, timeout: float | None = None
     ) -> dict:
@@ -218,7 +230,8 @@ class Csms:
             raise UnknownStation(station_id)
         timeout = timeout or self.settings.call_timeout
         try:
-            response = await self.router.send_call(station_id, action, payload, timeout)
+            permits = tuple(owned.permits(payload)) if owned.permits is not None else ()
+            response = await self.router.send_call(station_id, action, payload, timeout, permits)
         except (CallErrorReceived, CallTimeout) as error:
             # The CALL went out: observers learn it failed (a timed-out one may have applied).
             await self.fire(

@@ -39,11 +39,14 @@ def register_handlers(register: Any) -> None:
 @hookspec
 def register_actions(register: Any) -> None:
     """Register CSMS-initiated actions this plugin owns:
-    ``register(action, check=None, on_result=None)``.
+    ``register(action, check=None, on_result=None, permits=None)``.
 
     ``check(app, station_id, payload)`` raises ``csms_core.PayloadRejected`` to refuse a call
     before it is sent (API answers 422); ``on_result(app, station_id, payload, response)``
     records the effect of an answered call, whichever endpoint sent it.
+    ``permits(payload)`` names the actions a station that is not yet accepted may send in
+    answer to this call (OCPP 1.6 4.2: what TriggerMessage asked for); the node holding the
+    station allows them for a minute, wherever the call came from.
     """
 
 

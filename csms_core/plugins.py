@@ -37,6 +37,7 @@ class OwnedAction:
     plugin: str
     check: Callable[..., Any] | None = None
     on_result: Callable[..., Any] | None = None
+    permits: Callable[[dict], Iterable[str]] | None = None
 
 
 @dataclass(slots=True)
@@ -184,13 +185,15 @@ class Plugins:
             return register
 
         def actions(plugin: str) -> Callable[..., None]:
-            def register(action: str, check: Any = None, on_result: Any = None) -> None:
+            def register(
+                action: str, check: Any = None, on_result: Any = None, permits: Any = None
+            ) -> None:
                 if action in reg.actions:
                     raise ConfigError(
                         f"action {action!r} is owned by both {reg.actions[action].plugin!r} "
                         f"and {plugin!r}"
                     )
-                reg.actions[action] = OwnedAction(plugin, check, on_result)
+                reg.actions[action] = OwnedAction(plugin, check, on_result, permits)
 
             return register
 

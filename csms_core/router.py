@@ -6,13 +6,17 @@ so a broker-backed router can route calls to whichever node holds the station.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import StationNotConnected
 
 if TYPE_CHECKING:
     from .session import StationSession
+    from .watch import StationMessage
 
 
 class CallRouter(Protocol):
@@ -24,8 +28,22 @@ class CallRouter(Protocol):
     async def detach(self, session: StationSession) -> None: ...
     async def is_connected(self, station_id: str) -> bool: ...
     async def connected_ids(self) -> set[str]: ...
-    async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
-        """Deliver a validated CALL to the station wherever it is connected."""
+    async def send_call(
+        self,
+        station_id: str,
+        action: str,
+        payload: dict,
+        timeout: float,
+        permits: Iterable[str] = (),
+    ) -> dict:
+        """Deliver a validated CALL to the station wherever it is connected; ``permits``
+        are actions it may send in answer before it is accepted."""
+
+    def relay(
+        self, station_id: str, queue: asyncio.Queue[StationMessage]
+    ) -> AbstractAsyncContextManager[None]:
+        """While the block runs, put the station's messages into ``queue`` if another node
+        holds it (this node's own messages reach the queue without the router)."""
 
     async def disconnect(self, station_id: str, code: int, reason: str) -> None:
         """Close the station's connection wherever it is (station disabled or removed)."""
@@ -66,11 +84,24 @@ class LocalRouter:
     async def connected_ids(self) -> set[str]:
         return set(self._sessions)
 
-    async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
+    async def send_call(
+        self,
+        station_id: str,
+        action: str,
+        payload: dict,
+        timeout: float,
+        permits: Iterable[str] = (),
+    ) -> dict:
         session = self._sessions.get(station_id)
         if session is None:
             raise StationNotConnected(station_id)
-        return await session.call(action, payload, timeout)
+        return await session.call(action, payload, timeout, permits)
+
+    @contextlib.asynccontextmanager
+    async def relay(
+        self, station_id: str, queue: asyncio.Queue[StationMessage]
+    ) -> AsyncIterator[None]:
+        yield  # one node: every message is delivered here already
 
     async def disconnect(self, station_id: str, code: int, reason: str) -> None:
         session = self._sessions.get(station_id)

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
@@ -173,6 +173,8 @@ class StationSession:
                 action=call.action,
                 payload=call.payload,
             )
+        if self.app.watchers:
+            self.app.watchers.deliver(self.id, call.action, call.payload)
         while self.after_reply:
             fn = self.after_reply.pop(0)
             try:
@@ -221,11 +223,18 @@ class StationSession:
             return
         future.set_result(frame.payload)
 
-    async def call(self, action: str, payload: dict, timeout: float) -> dict:
-        """Send a CALL and wait for its answer; at most one is outstanding per station."""
+    async def call(
+        self, action: str, payload: dict, timeout: float, permits: Iterable[str] = ()
+    ) -> dict:
+        """Send a CALL and wait for its answer; at most one is outstanding per station.
+        ``permits``: actions a station not yet accepted may send in answer (OCPP 1.6 4.2)."""
         async with self._call_lock:
             if self.closed:
                 raise StationNotConnected(self.id)
+            if not self.accepted:
+                # Opened before sending: the station may answer with the message at once.
+                for permitted in permits:
+                    self.context.allow_before_accepted(permitted)
             message_id = str(uuid.uuid4())
             future: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
             self._pending[message_id] = (action, future)

@@ -11,6 +11,8 @@
 - Calls: the holder subscribes ``<cluster>.station.<token>``; any node sends a request there.
   Nobody subscribed: "no responders", i.e. StationNotConnected at once. The request carries the
   claim revision the caller knows, so a node that lost the station stays silent.
+- Watches: a node watching a station held elsewhere asks the holder (op ``watch``) to relay
+  the station's messages to an inbox until it publishes ``<inbox>.stop`` (or a time limit).
 - Singletons: a lock in ``<cluster>_locks`` (KV create, renewed with compare-and-set, expiring
   after ``cluster_ttl``) lets one node at a time run a periodic job.
 """
@@ -24,7 +26,7 @@ import json
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,7 @@ from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from ..errors import CallErrorReceived, CallTimeout, StationNotConnected
+from ..watch import StationMessage
 
 if TYPE_CHECKING:
     from ..app import Csms
@@ -48,6 +51,7 @@ OPERATION_HEADER = "Csms-Op"
 BROKER_MARGIN = 5.0  # seconds a request may spend in the broker on top of the call timeout
 LEADER_LOCK = "leader"
 CONNECT_TIMEOUT = 15.0
+RELAY_SECONDS = 900.0  # a watcher that vanished without saying stop costs at most this
 
 
 def token(text: str) -> str:
@@ -150,7 +154,7 @@ class NatsRouter:
             with contextlib.suppress(Exception):
                 await self.nc.drain()
 
-    def _start_task(self, coro: Awaitable[Any]) -> None:
+    def _start_task(self, coro: Awaitable[Any]) -> asyncio.Task:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
 
@@ -160,6 +164,7 @@ class NatsRouter:
                 log.error("cluster task failed", exc_info=t.exception())
 
         task.add_done_callback(done)
+        return task
 
     # --- presence ---------------------------------------------------------------------
 
@@ -311,11 +316,18 @@ class NatsRouter:
 
     # --- calls ------------------------------------------------------------------------
 
-    async def send_call(self, station_id: str, action: str, payload: dict, timeout: float) -> dict:
+    async def send_call(
+        self,
+        station_id: str,
+        action: str,
+        payload: dict,
+        timeout: float,
+        permits: Iterable[str] = (),
+    ) -> dict:
         session = self._sessions.get(station_id)
         if session is not None and session not in self._lost:
-            return await session.call(action, payload, timeout)
-        body = {"action": action, "payload": payload, "timeout": timeout}
+            return await session.call(action, payload, timeout, permits)
+        body = {"action": action, "payload": payload, "timeout": timeout, "permits": [*permits]}
         reply = await self._request(station_id, body, timeout + BROKER_MARGIN, "call")
         if "result" in reply:
             return reply["result"]
@@ -328,6 +340,57 @@ class NatsRouter:
             return
         with contextlib.suppress(StationNotConnected, CallTimeout):
             await self._request(station_id, {"code": code, "reason": reason}, 5.0, "close")
+
+    @contextlib.asynccontextmanager
+    async def relay(
+        self, station_id: str, queue: asyncio.Queue[StationMessage]
+    ) -> AsyncIterator[None]:
+        if station_id in self._sessions:
+            yield  # held here: the session feeds the queue
+            return
+        assert self.nc is not None
+        inbox = self.nc.new_inbox()
+
+        async def arrived(msg: Msg) -> None:
+            queue.put_nowait(StationMessage.from_json(json.loads(msg.data)))
+
+        sub = await self.nc.subscribe(inbox, cb=arrived)
+        try:
+            # Not connected anywhere: nothing to relay (a call to it fails on its own).
+            with contextlib.suppress(StationNotConnected, CallTimeout):
+                await self._request(station_id, {"inbox": inbox}, BROKER_MARGIN, "watch")
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await self.nc.publish(f"{inbox}.stop", b"")
+                await sub.unsubscribe()
+
+    async def _relay(self, station_id: str, inbox: str, stop: Subscription) -> None:
+        """Publish the station's messages to a watcher on another node until it says stop."""
+        assert self.nc is not None
+        try:
+            with self.app.watchers.watch(station_id) as queue:
+                async with asyncio.timeout(RELAY_SECONDS):
+                    while True:
+                        message = await queue.get()
+                        await self.nc.publish(inbox, json.dumps(message.to_json()).encode())
+        except TimeoutError:
+            log.info("stopped relaying %s's messages to a silent watcher", station_id)
+        finally:
+            with contextlib.suppress(Exception):
+                await stop.unsubscribe()
+
+    async def _start_relay(self, station_id: str, inbox: str) -> None:
+        assert self.nc is not None
+        relay: asyncio.Task | None = None
+
+        async def stopped(_msg: Msg) -> None:
+            if relay is not None:
+                relay.cancel()
+
+        # Subscribed before we answer, so that a stop published right after is not missed.
+        stop = await self.nc.subscribe(f"{inbox}.stop", cb=stopped, max_msgs=1)
+        relay = self._start_task(self._relay(station_id, inbox, stop))
 
     async def _request(self, station_id: str, body: dict, timeout: float, op: str) -> dict:
         assert self.nc is not None
@@ -370,15 +433,22 @@ class NatsRouter:
                 self._lose(session, winner)
             return
         body = json.loads(msg.data)
-        if headers.get(OPERATION_HEADER) == "close":
+        op = headers.get(OPERATION_HEADER)
+        if op == "close":
             await session.close(body["code"], body["reason"])
+            await msg.respond(b"{}")
+            return
+        if op == "watch":
+            await self._start_relay(station_id, body["inbox"])
             await msg.respond(b"{}")
             return
         # Give up before the caller does, so that what we answer is what happened: a CALL
         # still queued behind another one when the caller stops waiting is never sent.
         limit = body["timeout"] + BROKER_MARGIN / 2
         try:
-            call = session.call(body["action"], body["payload"], body["timeout"])
+            call = session.call(
+                body["action"], body["payload"], body["timeout"], body.get("permits", ())
+            )
             reply: dict[str, Any] = {"result": await asyncio.wait_for(call, limit)}
         except CallErrorReceived as error:
             reply = {

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from csms_core import PayloadRejected
 
 from .models import Trigger
-from .waiters import Waiters
 
 NAME = "remotetrigger"
 ACTION = "TriggerMessage"
@@ -29,7 +28,6 @@ BOOT_NOTIFICATION = "BootNotification"
 
 @dataclass
 class RemoteTriggerState:
-    waiters: Waiters = field(default_factory=Waiters)
     # The status we last answered a BootNotification with, per station connected here. The
     # freshest knowledge on this node, and right even when the boot handler keeps no record;
     # forgotten on disconnect, after which the kernel's stations table decides.
@@ -59,11 +57,11 @@ async def check(app: Any, station_id: str, payload: dict) -> None:
             f"station {station_id!r} is already accepted: a BootNotification may be triggered"
             " only after it sends a new BootNotification (OCPP 1.6 errata 3.40)"
         )
-    session = app.router.local_session(station_id)
-    if session is not None and not session.accepted:
-        # OCPP 1.6 4.2: a Pending station may send what it was asked for with TriggerMessage.
-        # Opened before sending: the station sends the message right after its answer.
-        session.context.allow_before_accepted(requested)
+
+
+def permits(payload: dict) -> list[str]:
+    # OCPP 1.6 4.2: a Pending station may send what it was asked for with TriggerMessage.
+    return [payload["requestedMessage"]]
 
 
 async def on_result(app: Any, station_id: str, request: dict, response: dict) -> None:

@@ -14,6 +14,7 @@ from pydantic import Field
 from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
 from . import actions
+from .waiters import first_match
 
 router = APIRouter(tags=["remote trigger"])
 
@@ -78,19 +79,16 @@ async def trigger(station_id: str, body: TriggerRequest, app: AppDep) -> Any:
     if body.connector_id is not None:
         payload["connectorId"] = body.connector_id
     async with contextlib.AsyncExitStack() as stack:
-        arrived = None
+        messages = None
         if body.wait:
             # Before sending: the station may send the message before we see its answer.
-            arrived = stack.enter_context(
-                actions.state(app).waiters.expect(
-                    station_id, body.requested_message, body.connector_id
-                )
-            )
+            messages = await stack.enter_async_context(app.watch_station(station_id))
         # Failures become the contract's status codes in the kernel's exception handler;
         # CALLERRORs and time-outs are recorded by the call_completed event.
         response = await app.call(station_id, actions.ACTION, payload)
         result = TriggerResult(status=response["status"])
-        if arrived is not None and response["status"] == "Accepted":
+        if messages is not None and response["status"] == "Accepted":
+            arrived = first_match(messages, body.requested_message, body.connector_id)
             try:
                 message = await asyncio.wait_for(arrived, body.wait)
             except TimeoutError:

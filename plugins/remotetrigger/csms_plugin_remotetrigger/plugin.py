@@ -13,7 +13,9 @@ from .models import RemoteTriggerBase
 
 @hookimpl
 def register_actions(register: Any) -> None:
-    register(actions.ACTION, check=actions.check, on_result=actions.on_result)
+    register(
+        actions.ACTION, check=actions.check, on_result=actions.on_result, permits=actions.permits
+    )
 
 
 @hookimpl
@@ -45,11 +47,6 @@ def station_booted(app: Any, station_id: str, status: str) -> None:
 def station_disconnected(app: Any, station_id: str) -> None:
     # It may come back on another node; from then on the kernel's stations table decides.
     actions.state(app).boot_status.pop(station_id, None)
-
-
-@hookimpl
-def station_message(app: Any, station_id: str, action: str, payload: dict) -> None:
-    actions.state(app).waiters.deliver(station_id, action, payload)
 
 
 @hookimpl
