@@ -24,9 +24,9 @@ def test_steady_mix_smoke(tmp_path: Path) -> None:
     assert document["machine"]["cpus"]
     (result,) = document["results"]
     assert result["scenario"] == "steady"
-    assert result["connected"] == result["booted"] == 5
-    assert result["messages"] > 0 and result["messages_per_second"] > 0
+    assert result["connected"] == result["booted"] == 5, result
+    assert result["messages"] > 0 and result["messages_per_second"] > 0, result
     assert set(result["latency"]) == {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"}
     assert result["rss_started_bytes"] > 0 and result["rss_after_bytes"] > 0
-    assert result["errors"] == {}
-    assert result["server_log_errors"] == 0
+    assert result["errors"] == {}, result
+    assert result["server_log_errors"] == 0, result
