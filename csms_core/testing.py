@@ -1,8 +1,10 @@
 """Test helpers for the kernel and for plugin authors (a pytest plugin, loaded automatically).
 
 Fixtures:
-- ``database_url``: a fresh database per test: SQLite in ``tmp_path``, or a new PostgreSQL
-  database when ``CSMS_TEST_DATABASE_URL`` points at a server (``postgresql+asyncpg://...``).
+- ``database_url``: a fresh database per test, with every installed plugin's migrations
+  applied: SQLite in ``tmp_path``, or a new PostgreSQL database when
+  ``CSMS_TEST_DATABASE_URL`` points at a server (``postgresql+asyncpg://...``).
+- ``empty_database_url``: the same, without tables (for migration tests).
 - ``make_csms(plugins=None, plugin_settings=None, **settings)``: start a real server on
   ephemeral ports. ``plugins=None`` loads every installed plugin; pass
   ``[("name", module_or_object), ...]`` to load only those. ``plugin_settings`` fills the
@@ -19,10 +21,12 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -221,29 +225,98 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
 # --- pytest fixtures ---------------------------------------------------------------------
 
 
-@pytest.fixture
-async def database_url(tmp_path: Any) -> AsyncIterator[str]:
-    server_url = os.environ.get("CSMS_TEST_DATABASE_URL")
-    if not server_url:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'csms.db'}"
-        return
+async def _create_pg_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Create database ``name`` on the server of ``server_url``; return its URL."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
     url = make_url(server_url)
-    name = f"csms_test_{uuid.uuid4().hex[:12]}"
-    dsn = url.set(drivername="postgresql", database=url.database or "postgres")
-    admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    admin_dsn = url.set(drivername="postgresql", database=url.database or "postgres")
+    admin = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{suffix}')
     finally:
         await admin.close()
-    yield url.set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(server_url: str, name: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    admin_dsn = url.set(drivername="postgresql", database=url.database or "postgres")
+    admin = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def _migrate(database_url: str, data_dir: Any) -> None:
+    from .app import Csms
+    from .settings import Settings
+
+    app = Csms(Settings(database_url=database_url, data_dir=data_dir))
+    try:
+        await app.migrate()
+    finally:
+        await app.db.close()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    wal = source.with_name(source.name + "-wal")  # normally checkpointed away on close
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + "-wal"))
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: Any) -> Iterator[str]:
+    """A database with every installed plugin's migrations applied, made once per test
+    process: each test's ``database_url`` is a copy of it, since migrating costs a second or
+    two per test (a SQLite file path, or a PostgreSQL database name)."""
+    folder = tmp_path_factory.mktemp("template")
+    server_url = os.environ.get("CSMS_TEST_DATABASE_URL")
+    if not server_url:
+        path = folder / "csms.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}", folder))
+        yield str(path)
+        return
+    name = f"csms_template_{uuid.uuid4().hex[:12]}"
+    url = asyncio.run(_create_pg_database(server_url, name))
+    asyncio.run(_migrate(url, folder))
+    yield name
+    asyncio.run(_drop_pg_database(server_url, name))
+
+
+@pytest.fixture
+async def database_url(tmp_path: Any, migrated_template: str) -> AsyncIterator[str]:
+    """A fresh database per test with every installed plugin's tables: SQLite in
+    ``tmp_path``, or a new PostgreSQL database when ``CSMS_TEST_DATABASE_URL`` points at a
+    server (``postgresql+asyncpg://...``)."""
+    server_url = os.environ.get("CSMS_TEST_DATABASE_URL")
+    if not server_url:
+        path = tmp_path / "csms.db"
+        await asyncio.to_thread(_copy_sqlite, Path(migrated_template), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = f"csms_test_{uuid.uuid4().hex[:12]}"
+    yield await _create_pg_database(server_url, name, template=migrated_template)
+    await _drop_pg_database(server_url, name)
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Any) -> AsyncIterator[str]:
+    """Like ``database_url``, but empty: for migration tests."""
+    server_url = os.environ.get("CSMS_TEST_DATABASE_URL")
+    if not server_url:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"csms_test_{uuid.uuid4().hex[:12]}"
+    yield await _create_pg_database(server_url, name)
+    await _drop_pg_database(server_url, name)
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ def test_exactly_one_head(tables):
     assert len(script.get_heads()) == 1
 
 
-async def test_upgrade_matches_models_and_downgrades_to_base(database_url):
-    db = Database(database_url)
+async def test_upgrade_matches_models_and_downgrades_to_base(empty_database_url):
+    db = Database(empty_database_url)
     plugin_tables = Plugins().build_registry().tables
     try:
         await upgrade_all(db, plugin_tables)

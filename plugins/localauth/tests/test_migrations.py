@@ -27,8 +27,8 @@ def test_one_head() -> None:
     assert len(ScriptDirectory.from_config(alembic_config(TABLES)).get_heads()) == 1
 
 
-async def test_upgrade_matches_models_and_downgrades(database_url: str) -> None:
-    db = Database(database_url)
+async def test_upgrade_matches_models_and_downgrades(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         await upgrade_all(db, [TABLES])
 

@@ -24,10 +24,10 @@ def tablesets() -> list[Any]:
     return plugins.build_registry().tables
 
 
-async def test_migrations(database_url: str) -> None:
+async def test_migrations(empty_database_url: str) -> None:
     [tables] = tablesets()
     assert len(ScriptDirectory.from_config(alembic_config(tables)).get_heads()) == 1
-    db = Database(database_url)
+    db = Database(empty_database_url)
     try:
         await upgrade_all(db, [tables])
 
