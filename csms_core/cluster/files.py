@@ -6,7 +6,9 @@ each node's data directory a cache.
   serves the local copy if it is that version, else streams it into a ``.part`` file renamed
   into place. Concurrent fetches of one file on one node share one download.
 - ``delete`` removes the object and tells every node (``<cluster>.files.deleted``) to drop
-  its copy; a node that missed the message drops it on its next fetch.
+  its copy; a node that missed the message drops it on its next fetch (the store keeps a
+  deletion marker). A local file the store never had (kept before the node joined a
+  cluster) is published on its first fetch instead.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from nats.aio.msg import Msg
+from nats.js.api import ObjectStoreConfig, StorageType
 from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
 from nats.js.object_store import ObjectStore
 
@@ -50,7 +53,8 @@ class NatsFiles(LocalFiles):
         try:
             self.store = await js.object_store(self.bucket)
         except BucketNotFoundError:
-            self.store = await js.create_object_store(self.bucket)
+            config = ObjectStoreConfig(description="CSMS shared files", storage=StorageType.FILE)
+            self.store = await js.create_object_store(self.bucket, config)
         self._sub = await nc.subscribe(f"{self.router.name}.files.deleted", cb=self._on_deleted)
 
     async def stop(self) -> None:
@@ -78,15 +82,22 @@ class NatsFiles(LocalFiles):
         assert self.store is not None
         key, path = checked(relative), self.path(relative)
         try:
-            info = await self.store.get_info(key)
+            info = await self.store.get_info(key, show_deleted=True)
         except ObjectNotFoundError:
-            await self._drop(key)  # deleted elsewhere while we were not listening
-            return None
+            # Never published: a file from before the cluster (one node's data_dir).
+            if await super().fetch(key) is None:
+                return None
+            log.info("publishing %s, found only in this node's data directory", key)
+            await self.publish(key)
+            return path
         except Exception as exc:
             log.warning("file store unreachable (%s); serving %s from the local copy", exc, key)
             if local := await super().fetch(key):
                 return local
             raise SharedFilesError(f"could not fetch {key} from {self.bucket}: {exc}") from exc
+        if info.deleted:
+            await self._drop(key)  # deleted elsewhere while we were not listening
+            return None
         size = await asyncio.to_thread(_size, path)
         known = self._versions.get(key)
         # A copy from before a restart (neither published nor fetched since) counts as

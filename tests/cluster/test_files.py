@@ -113,6 +113,17 @@ async def test_a_download_is_shared_and_replaced_versions_are_fetched_again(make
     assert not b.files.path(key).exists()
 
 
+async def test_files_from_before_the_cluster_are_published_when_first_fetched(make_node):
+    a, b = await make_node("a"), await make_node("b")
+    key = "test/old"
+    path = a.files.path(key)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"stored by a single node")  # never published
+    assert await b.files.fetch(key) is None
+    assert await a.files.fetch(key) == path
+    assert (await b.files.fetch(key)).read_bytes() == b"stored by a single node"
+
+
 async def test_a_restarted_node_keeps_its_copies(make_node):
     a = await make_node("a")
     key = "test/kept"
