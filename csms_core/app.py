@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import rpc
-from .cluster import make_router
+from .cluster import make_files, make_router
 from .errors import (
     ActionNotAvailable,
     CallErrorReceived,
@@ -23,6 +23,7 @@ from .errors import (
     PayloadRejected,
     UnknownStation,
 )
+from .files import SharedFiles
 from .plugins import Plugins, await_me_maybe
 from .router import CallRouter
 from .server import OcppServer
@@ -66,6 +67,8 @@ class Csms:
         self.stations = StationStore(self.db)
         self.watchers = Watchers()
         self.router: CallRouter = make_router(self)  # LocalRouter unless cluster_url is set
+        # Files every node must serve (plugins' uploads): data_dir, or shared in a cluster.
+        self.files: SharedFiles = make_files(self, self.router)
         self.ocpp = OcppServer(self)
         self.api: Any = None
         self.state: dict[str, Any] = {}  # per-plugin runtime state, keyed by plugin name
@@ -84,6 +87,7 @@ class Csms:
         if self.settings.auto_migrate:
             await self.migrate()
         await self.router.start()
+        await self.files.start()
         await self.plugins.call_all("startup", app=self)
         await self.ocpp.start()
         self.api = ApiServer(self)
@@ -107,6 +111,7 @@ class Csms:
         await asyncio.gather(*self._background, return_exceptions=True)
         await self._flush_last_seen()
         await self.plugins.call_all("shutdown", app=self)
+        await self.files.stop()
         await self.router.stop()
         await self.db.close()
 

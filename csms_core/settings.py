@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     cluster_name: str = Field(
         "csms",
         pattern=r"^[A-Za-z0-9_-]{1,64}$",
-        description="Prefix of this cluster's NATS subjects and KV buckets.",
+        description="Prefix of this cluster's NATS subjects, KV buckets and object store.",
     )
     cluster_ttl: float = Field(
         10.0, ge=1.0, description="Seconds after which a silent node's stations and locks are free."

@@ -1,7 +1,8 @@
-"""Several CSMS nodes sharing one database: the broker-backed call router.
+"""Several CSMS nodes sharing one database: the broker-backed call router and shared files.
 
-``cluster_url`` unset: the in-process LocalRouter (one node). Set to ``nats://...``: the
-NatsRouter, which finds each station's node through NATS (see docs/deployment.md).
+``cluster_url`` unset: the in-process LocalRouter and LocalFiles (one node). Set to
+``nats://...``: the NatsRouter, which finds each station's node through NATS, and NatsFiles,
+which keeps files in a JetStream object store (see docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
+from ..files import LocalFiles, SharedFiles
 from ..router import CallRouter, LocalRouter
 
 if TYPE_CHECKING:
@@ -24,3 +26,14 @@ def make_router(app: Csms) -> CallRouter:
     from .nats import NatsRouter
 
     return NatsRouter(app, url)
+
+
+def make_files(app: Csms, router: CallRouter) -> SharedFiles:
+    """Shared files over the router's broker connection (it must start first)."""
+    if not app.settings.cluster_url:
+        return LocalFiles(app.settings.data_dir)
+    from .files import NatsFiles
+    from .nats import NatsRouter
+
+    assert isinstance(router, NatsRouter)
+    return NatsFiles(router, app.settings.data_dir)

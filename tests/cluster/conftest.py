@@ -36,7 +36,8 @@ def nats_url() -> str:
 
 @pytest.fixture
 async def cluster_name(nats_url: str) -> AsyncIterator[str]:
-    """A cluster of its own per test (own subjects and KV buckets), removed afterwards."""
+    """A cluster of its own per test (own subjects, KV buckets and object store), removed
+    afterwards."""
     import nats
 
     name = f"test{uuid.uuid4().hex[:10]}"
@@ -46,6 +47,8 @@ async def cluster_name(nats_url: str) -> AsyncIterator[str]:
     for suffix in ("stations", "nodes", "locks"):
         with contextlib.suppress(Exception):
             await js.delete_key_value(f"{name}_{suffix}")
+    with contextlib.suppress(Exception):
+        await js.delete_object_store(f"{name}_files")
     await nc.close()
 
 

@@ -3,6 +3,7 @@ use to download firmware and upload diagnostics without an API key."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,15 +16,15 @@ from pydantic import Field, model_validator
 
 from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 from csms_core.errors import CallFailed
+from csms_core.files import SharedFilesError
 
 from . import store
 from .actions import DIAGNOSTICS_PATH, FIRMWARE_PATH
 from .files import (
     UploadRefused,
     check_file_name,
-    diagnostics_dir,
-    images_dir,
-    inside,
+    diagnostics_key,
+    image_key,
     new_token,
     public_base,
     receive,
@@ -205,11 +206,25 @@ def history_out(rows: list[Any]) -> list[StatusEventOut]:
     return [StatusEventOut(status=r.status, timestamp=r.received_at) for r in rows]
 
 
-async def file_response(path: Path, name: str) -> FileResponse:
-    # A file removed from disk behind our back is a 404, not Starlette's 500.
-    if not await anyio.to_thread.run_sync(path.is_file):
-        raise HTTPException(404, f"the file {name!r} is missing from the data directory")
+async def file_response(app: Any, key: str, name: str) -> FileResponse:
+    """Serve a stored file, fetched first if another node received it."""
+    try:
+        path = await app.files.fetch(key)
+    except SharedFilesError as exc:
+        raise HTTPException(503, f"the file {name!r} cannot be fetched now: {exc}") from None
+    if path is None:  # removed behind our back: a 404, not Starlette's 500
+        raise HTTPException(404, f"the file {name!r} is missing from the file store")
     return FileResponse(path, media_type="application/octet-stream", filename=name)
+
+
+async def publish_or_refuse(app: Any, key: str) -> None:
+    """Share a received file with every node; if that fails, the upload did not happen."""
+    try:
+        await app.files.publish(key)
+    except SharedFilesError as exc:
+        path = app.files.path(key)
+        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        raise HTTPException(503, f"the file could not be stored: {exc}") from None
 
 
 async def require_station(app: Any, station_id: str) -> None:
@@ -238,13 +253,15 @@ def ftp_host(app: Any) -> str:
 async def upload_firmware(request: Request, app: AppDep) -> FirmwareImageOut:
     """Upload a firmware image (multipart field ``file``); streamed to disk, sha256 recorded."""
     token = new_token()
-    path = inside(images_dir(app), token)
+    key = image_key(token)
     limit = app.settings_for("firmware").max_firmware_size
-    stored = await receive_or_refuse(request, path, limit, field="file")
+    stored = await receive_or_refuse(request, app.files.path(key), limit, field="file")
+    await publish_or_refuse(app, key)  # before the row: a listed image is on every node
     try:
         image = await store.add_image(app, token, stored.file_name, stored.size, stored.sha256)
     except BaseException:
-        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        with contextlib.suppress(Exception):
+            await app.files.delete(key)
         raise
     return image_out(app, image)
 
@@ -277,8 +294,10 @@ async def delete_firmware(firmware_id: int, app: AppDep) -> None:
     """Delete an image; its download URL stops working (updates already sent stay recorded)."""
     image = await _image(app, firmware_id)
     await store.delete_image(app, image.id)
-    path = inside(images_dir(app), image.token)
-    await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+    try:
+        await app.files.delete(image_key(image.token))  # on every node
+    except SharedFilesError as exc:
+        raise HTTPException(503, f"image deleted, but its file could not be: {exc}") from None
 
 
 # --- firmware updates ---------------------------------------------------------------------
@@ -431,7 +450,7 @@ async def download_diagnostics_file(station_id: str, name: str, app: AppDep) -> 
     await require_station(app, station_id)
     for row in await store.diagnostics_files(app, station_id):
         if row.file_name == name and row.token is not None:
-            return await file_response(inside(diagnostics_dir(app), row.token), name)
+            return await file_response(app, diagnostics_key(row.token), name)
     raise HTTPException(404, f"station {station_id!r} uploaded no file named {name!r}")
 
 
@@ -445,7 +464,7 @@ async def download_firmware(token: str, name: str, app: AppDep) -> FileResponse:
     image = await store.image_by_token(app, token)
     if image is None or image.file_name != name:
         raise HTTPException(404, "no such firmware image")
-    return await file_response(inside(images_dir(app), token), image.file_name)
+    return await file_response(app, image_key(token), image.file_name)
 
 
 async def _receive_diagnostics(token: str, name: str | None, request: Request, app: Any) -> Any:
@@ -457,12 +476,11 @@ async def _receive_diagnostics(token: str, name: str | None, request: Request, a
     if datetime.now(UTC) > expires:
         raise HTTPException(410, "this diagnostics upload URL has expired")
     default_name = name or row.announced_file_name or f"diagnostics-{row.id}"
+    key = diagnostics_key(token)
     stored = await receive_or_refuse(
-        request,
-        inside(diagnostics_dir(app), token),
-        settings.max_diagnostics_size,
-        default_name=default_name,
+        request, app.files.path(key), settings.max_diagnostics_size, default_name=default_name
     )
+    await publish_or_refuse(app, key)  # then record it: any node may be asked for it
     await store.record_diagnostics_file(app, row.id, stored.file_name, stored.size, stored.sha256)
     return UploadOut(file_name=stored.file_name, size=stored.size, sha256=stored.sha256)
 

@@ -1,6 +1,7 @@
-"""Files on disk: where they live under the data directory, names that cannot leave their
-folder, and request bodies (multipart or raw) streamed to disk with a size limit and sha256
-without blocking the event loop."""
+"""Files on disk: their names in ``app.files`` (the kernel's shared files: the data
+directory, shared through the cluster's object store when there are several nodes), names
+that cannot leave their folder, and request bodies (multipart or raw) streamed to disk with a
+size limit and sha256 without blocking the event loop."""
 
 from __future__ import annotations
 
@@ -43,12 +44,20 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def images_dir(app: Any) -> Path:
-    return Path(app.settings.data_dir).resolve() / "firmware" / "images"
+def image_key(token: str) -> str:
+    """The image's name in ``app.files`` (a path under the data directory)."""
+    return f"firmware/images/{_token(token)}"
 
 
-def diagnostics_dir(app: Any) -> Path:
-    return Path(app.settings.data_dir).resolve() / "firmware" / "diagnostics"
+def diagnostics_key(token: str) -> str:
+    return f"firmware/diagnostics/{_token(token)}"
+
+
+def _token(token: str) -> str:
+    # Tokens are ours, but never trust a path anyway.
+    if token in {"", ".", ".."} or any(ch in token for ch in "/\\") or not token.isprintable():
+        raise UploadRefused(400, "invalid file reference")
+    return token
 
 
 def inside(folder: Path, token: str) -> Path:

@@ -28,7 +28,7 @@ from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
 from . import store
-from .files import UploadRefused, check_file_name, diagnostics_dir, inside
+from .files import UploadRefused, check_file_name, diagnostics_key, inside
 
 log = logging.getLogger("csms.firmware.ftp")
 
@@ -180,7 +180,9 @@ class FtpReceiver:
             await asyncio.to_thread(self._thread.join, 5)
 
     def file_received(self, username: str, path_name: str) -> None:
-        """On the FTP thread: move the file to its place, hash it, record it."""
+        """On the FTP thread: move the file to its place and hash it; sharing it with the
+        cluster and recording it happen on the event loop, so that other FTP sessions need
+        not wait for a large file to be published."""
         login = self.authorizer.logins.get(username)
         path = Path(path_name)
         if login is None:
@@ -191,7 +193,8 @@ class FtpReceiver:
         except UploadRefused:
             path.unlink(missing_ok=True)
             return
-        target = inside(diagnostics_dir(self.app), login.token)
+        key = diagnostics_key(login.token)
+        target = self.app.files.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         with path.open("rb") as fh:
@@ -199,8 +202,16 @@ class FtpReceiver:
                 digest.update(chunk)
         size = path.stat().st_size
         os.replace(path, target)
-        self.run(
-            store.record_diagnostics_file(
-                self.app, login.request_id, name, size, digest.hexdigest()
-            )
-        )
+        done = self._complete(key, login.request_id, name, size, digest.hexdigest())
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(self.app.spawn, done)
+
+    async def _complete(self, key: str, request_id: int, name: str, size: int, sha: str) -> None:
+        try:
+            await self.app.files.publish(key)
+        except Exception:
+            # The station was told 226 already and will not send it again: say so loudly.
+            log.exception("FTP upload %s could not be shared with the cluster; dropped", key)
+            await asyncio.to_thread(self.app.files.path(key).unlink, missing_ok=True)
+            return
+        await store.record_diagnostics_file(self.app, request_id, name, size, sha)

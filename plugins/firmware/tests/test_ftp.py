@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, ocpp_url
+from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, eventually, ocpp_url
 
 
 @pytest.fixture
@@ -56,7 +56,11 @@ async def test_upload_by_ftp(ftp_csms: tuple[httpx.AsyncClient, ChargePoint]) ->
     assert reply.startswith("226")
     await station.call("DiagnosticsStatusNotification", {"status": "Uploaded"})
 
-    files = (await api.get("/stations/CP1/diagnostics/files")).json()["items"]
+    # Recorded just after the 226 reply (pyftpdlib sends it before on_file_received).
+    async def listed() -> list:
+        return (await api.get("/stations/CP1/diagnostics/files")).json()["items"]
+
+    files = await eventually(listed)
     assert [(f["name"], f["size"]) for f in files] == [("diag.tar", 4000)]
     assert (await api.get("/stations/CP1/diagnostics/files/diag.tar")).content == b"logs" * 1000
     assert (await api.get("/stations/CP1/diagnostics")).json()["status"] == "Uploaded"
