@@ -369,3 +369,26 @@ async def _after_boot(
             except Exception as exc:
                 log.warning("load management: fallback profile for %s: %s", station_id, exc)
     await _rebalance(app, group.id)
+
+
+async def on_station_removed(app: Any, station_id: str) -> None:
+    """The station was deleted: it leaves every group, its shares are forgotten, and the
+    groups it was in divide again (the others may use its capacity)."""
+    async with app.db.session() as session:
+        group_ids = list(await session.scalars(select(ChargingGroup.id)))
+    for group_id in group_ids:
+        async with group_lock(app, group_id):
+            async with app.db.session() as session, session.begin():
+                group = await session.get(ChargingGroup, group_id)
+                if group is None or not _member_of(group, station_id, None):
+                    continue
+                group.members = [m for m in group.members if m["stationId"] != station_id]
+                enabled = group.enabled
+            async with app.db.session() as session, session.begin():
+                await session.execute(
+                    delete(Allocation).where(
+                        Allocation.group_id == group_id, Allocation.station_id == station_id
+                    )
+                )
+        if enabled:
+            app.spawn(rebalance(app, group_id))
