@@ -135,6 +135,12 @@ def station_disconnected(app: Any, station_id: str) -> None:
 
 
 @hookspec
+def station_removed(app: Any, station_id: str) -> None:
+    """An operator deleted the station (API or CLI); fired once the delete has committed, on
+    the node that served the request. Drop what makes no sense without the station."""
+
+
+@hookspec
 def station_booted(app: Any, station_id: str, status: str, boot: dict) -> None:
     """A BootNotification was answered (``status``: Accepted / Pending / Rejected)."""
 

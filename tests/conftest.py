@@ -72,6 +72,11 @@ class KernelTestPlugin:
     def station_booted(self, station_id: str, status: str) -> None:
         self.events.append(("booted", (station_id, status)))
 
+    @hookimpl
+    async def station_removed(self, app: Any, station_id: str) -> None:
+        # Recorded with what the database says at that moment: the delete has committed.
+        self.events.append(("removed", (station_id, await app.stations.get(station_id))))
+
 
 @pytest.fixture
 def test_plugin() -> KernelTestPlugin:

@@ -7,7 +7,7 @@ import httpx
 from csms_core.testing import TEST_PASSWORD, api_url, eventually
 
 
-async def test_station_lifecycle(api, csms, connect):
+async def test_station_lifecycle(api, csms, connect, test_plugin):
     created = await api.post("/stations", json={"id": "CP1", "password": TEST_PASSWORD})
     assert created.status_code == 201
     body = created.json()
@@ -43,6 +43,9 @@ async def test_station_lifecycle(api, csms, connect):
     assert (await api.delete("/stations/CP1")).status_code == 204
     await eventually(lambda: cp.ws.close_code is not None)
     assert (await api.get("/stations/CP1")).status_code == 404
+    assert ("removed", ("CP1", None)) in test_plugin.events
+    assert (await api.delete("/stations/CP1")).status_code == 404
+    assert [e for e in test_plugin.events if e[0] == "removed"] == [("removed", ("CP1", None))]
 
 
 async def test_disabling_a_station_disconnects_it(api, connect):

@@ -152,7 +152,9 @@ async def patch_station(station_id: str, body: StationPatch, app: AppDep) -> Sta
 async def delete_station(station_id: str, app: AppDep) -> None:
     await _get_station(app, station_id)
     await app.router.disconnect(station_id, 1008, "station removed")
-    await app.stations.delete(station_id)
+    if await app.stations.delete(station_id):
+        # After the commit: plugins clean up for a station that is gone for good.
+        await app.fire("station_removed", station_id=station_id)
 
 
 @router.post("/stations/{station_id}/calls/{action}", responses=CALL_ERROR_RESPONSES)

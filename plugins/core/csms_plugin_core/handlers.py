@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.plugins import await_me_maybe
@@ -114,50 +115,71 @@ async def authorize(station: Any, payload: dict) -> dict:
     return {"idTagInfo": info}
 
 
+async def _same_start(
+    session: AsyncSession, station_id: str, payload: dict, timestamp: datetime
+) -> int | None:
+    """The id of a transaction stored for this very StartTransaction (a retransmission)."""
+    return await session.scalar(
+        select(Transaction.id).where(
+            Transaction.station_id == station_id,
+            Transaction.connector_id == payload["connectorId"],
+            func.lower(Transaction.id_tag) == payload["idTag"].lower(),
+            Transaction.meter_start == payload["meterStart"],
+            Transaction.start_timestamp == timestamp,
+        )
+    )
+
+
 async def start_transaction(station: Any, payload: dict) -> dict:
     app = station.app
     connector_id = payload["connectorId"]
     id_tag = payload["idTag"]
     timestamp = parse_timestamp(payload["timestamp"])
-    async with app.db.session() as session, session.begin():
-        info = await store.authorize(session, _settings(station), id_tag, station.id, connector_id)
-        same = await session.scalars(
-            select(Transaction).where(
-                Transaction.station_id == station.id,
-                Transaction.connector_id == connector_id,
-                Transaction.id_tag == id_tag,
-                Transaction.start_timestamp == timestamp,
-            )
-        )
-        for tx in same:
-            if tx.meter_start == payload["meterStart"]:
-                # A retransmission (our answer was lost): same id, nothing new.
-                return {"transactionId": tx.id, "idTagInfo": info}
-        tx = Transaction(
-            station_id=station.id,
-            connector_id=connector_id,
-            id_tag=id_tag,
-            id_tag_status=info["status"],
-            reservation_id=payload.get("reservationId"),
-            meter_start=payload["meterStart"],
-            start_timestamp=timestamp,
-            created_at=store.utcnow(),
-        )
-        session.add(tx)
-        await session.flush()
-        # A connector runs one transaction: one still open there lost its StopTransaction.
-        stale = await session.scalars(
-            select(Transaction).where(
-                Transaction.station_id == station.id,
-                Transaction.connector_id == connector_id,
-                Transaction.stop_timestamp.is_(None),
-                Transaction.id != tx.id,
-            )
-        )
-        for old in stale:
-            old.stop_timestamp = timestamp
-            old.review_note = f"no StopTransaction received; superseded by transaction {tx.id}"
-        transaction_id = tx.id
+    for attempt in range(2):
+        try:
+            async with app.db.session() as session, session.begin():
+                info = await store.authorize(
+                    session, _settings(station), id_tag, station.id, connector_id
+                )
+                same = await _same_start(session, station.id, payload, timestamp)
+                if same is not None:
+                    # A retransmission (our answer was lost): same id, nothing new.
+                    return {"transactionId": same, "idTagInfo": info}
+                tx = Transaction(
+                    station_id=station.id,
+                    connector_id=connector_id,
+                    id_tag=id_tag,
+                    id_tag_status=info["status"],
+                    reservation_id=payload.get("reservationId"),
+                    meter_start=payload["meterStart"],
+                    start_timestamp=timestamp,
+                    created_at=store.utcnow(),
+                )
+                session.add(tx)
+                await session.flush()
+                # A connector runs one transaction: one still open there lost its
+                # StopTransaction.
+                stale = await session.scalars(
+                    select(Transaction).where(
+                        Transaction.station_id == station.id,
+                        Transaction.connector_id == connector_id,
+                        Transaction.stop_timestamp.is_(None),
+                        Transaction.id != tx.id,
+                    )
+                )
+                for old in stale:
+                    old.stop_timestamp = timestamp
+                    old.review_note = (
+                        f"no StopTransaction received; superseded by transaction {tx.id}"
+                    )
+                transaction_id = tx.id
+            break
+        except IntegrityError:
+            # The same StartTransaction was stored between our read and our insert (the
+            # station retransmitted it through another connection or node): the unique
+            # index kept one, and the next round answers with its id.
+            if attempt:
+                raise
     started = {
         "transactionId": transaction_id,
         "connectorId": connector_id,
@@ -226,7 +248,10 @@ async def _own_transaction(
 ) -> Transaction | None:
     if transaction_id is None or not 0 < transaction_id <= MAX_INT32:
         return None
-    tx = await session.get(Transaction, transaction_id)
+    # Locked until commit (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises): the
+    # same StopTransaction arriving twice at once, say on two nodes, is applied once and
+    # the second sees meterStop set.
+    tx = await session.get(Transaction, transaction_id, with_for_update=True)
     return tx if tx is not None and tx.station_id == station_id else None
 
 

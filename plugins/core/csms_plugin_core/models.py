@@ -89,13 +89,17 @@ class Transaction(CoreBase):
 
     __tablename__ = "core_transactions"
     __table_args__ = (
-        # Finds a retransmitted StartTransaction (same station, connector, tag, meter, time).
+        # One transaction per StartTransaction: a retransmission (same station, connector,
+        # tag, meter, time) finds the first, even when two nodes receive it at once. The
+        # tag compares case-insensitively, like everywhere else (CiString20).
         Index(
-            "ix_core_transactions_start",
+            "uq_core_transactions_start",
             "station_id",
             "connector_id",
-            "id_tag",
+            func.lower(text("id_tag")),
+            "meter_start",
             "start_timestamp",
+            unique=True,
         ),
         Index("ix_core_transactions_open", "station_id", "stop_timestamp"),
         Index("ix_core_transactions_id_tag", "id_tag"),

@@ -118,6 +118,12 @@ def station_booted(app: Any, station_id: str, status: str) -> None:
         app.spawn(app.call(station_id, "GetConfiguration", {}))
 
 
+@hookimpl
+async def station_removed(app: Any, station_id: str) -> None:
+    async with app.db.session() as session, session.begin():
+        await store.forget_station(session, station_id)
+
+
 # --- answers to other plugins -------------------------------------------------------------
 
 

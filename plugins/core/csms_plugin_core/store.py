@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.rpc import format_timestamp
 from csms_core.storage.types import utcnow
 
-from .models import ConfigurationValue, ConnectorStatus, IdTag, Transaction
+from .models import ConfigurationValue, ConnectorStatus, IdTag, Registration, Transaction
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 
@@ -156,3 +156,20 @@ def to_wh(value: str, unit: str | None) -> float | None:
     if unit == "kWh":
         return number * 1000
     return number
+
+
+async def forget_station(session: AsyncSession, station_id: str) -> None:
+    """The station was deleted: drop what describes it now (its registration answer, the
+    connectors' latest status, its configuration) and close its open transactions, which
+    would otherwise run forever (and make their tags ConcurrentTx). History stays:
+    transactions, meter values, status history and unmatched stops."""
+    for model in (Registration, ConnectorStatus, ConfigurationValue):
+        await session.execute(delete(model).where(model.station_id == station_id))
+    await session.execute(
+        update(Transaction)
+        .where(Transaction.station_id == station_id, Transaction.stop_timestamp.is_(None))
+        .values(
+            stop_timestamp=utcnow(),
+            review_note="station removed before its StopTransaction arrived",
+        )
+    )

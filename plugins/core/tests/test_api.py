@@ -202,3 +202,32 @@ async def test_unknown_station_booted_has_no_connectors(csms: Any, api: Any) -> 
         "stationId": "CP5",
         "items": [],
     }
+
+
+async def test_removing_a_station_forgets_its_state_and_keeps_its_history(
+    csms: Any, cp: Any, api: Any
+) -> None:
+    await cp.call(
+        "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Charging"}
+    )
+    cp.answer(
+        "GetConfiguration",
+        {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]},
+    )
+    assert (await api.post("/stations/CP1/calls/GetConfiguration", json={})).status_code == 200
+    await api.put("/stations/CP1/registration", json={"status": "Rejected"})
+    started = await cp.call(
+        "StartTransaction",
+        {"connectorId": 1, "idTag": "TAG1", "meterStart": 0, "timestamp": "2026-01-01T12:00:00Z"},
+    )
+    assert (await api.delete("/stations/CP1")).status_code == 204
+
+    # The same id registered again starts from nothing...
+    await csms.stations.create("CP1")
+    assert (await api.get("/stations/CP1")).json()["connectors"] == []
+    assert (await api.get("/stations/CP1/configuration")).json()["items"] == []
+    assert (await api.get("/stations/CP1/registration")).json()["override"] is False
+    # ...while the transaction stays, closed for an operator to review.
+    tx = (await api.get(f"/transactions/{started['transactionId']}")).json()
+    assert tx["stopTimestamp"] is not None and "station removed" in tx["reviewNote"]
+    assert len((await api.get("/stations/CP1/status-history")).json()["items"]) == 1

@@ -3,11 +3,16 @@ all-or-nothing storage."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from csms_plugin_core.models import Transaction
+from sqlalchemy import insert
 
 from csms_core.errors import CallErrorReceived
+from csms_core.rpc import parse_timestamp
+from csms_core.testing import eventually
 
 NOW = "2026-01-01T12:00:00.000Z"
 
@@ -87,6 +92,66 @@ async def test_retransmitted_start_returns_the_same_id(
     # Another meterStart is another transaction.
     other = await cp.call("StartTransaction", start("TAG2", connector=2, meter=7))
     assert other["transactionId"] != first["transactionId"]
+
+
+async def test_concurrent_duplicate_starts_make_one_transaction(
+    cp: Any, api: Any, add_tag: Any, recorder: Any
+) -> None:
+    """The station sends the same StartTransaction several times before any answer (a
+    retransmission racing the original): the handlers run at once, one transaction results."""
+    await add_tag("TAG1")
+    for minute in range(5):
+        payload = start("TAG1", timestamp=f"2026-01-01T12:0{minute}:00Z", meter=minute)
+        answers = await asyncio.gather(*(cp.call("StartTransaction", payload) for _ in range(4)))
+        assert len({a["transactionId"] for a in answers}) == 1, answers
+        assert {a["idTagInfo"]["status"] for a in answers} == {"Accepted"}
+    assert (await api.get("/transactions")).json()["total"] == 5
+    await eventually(lambda: len(recorder.of("transaction_started")) == 5)
+    await asyncio.sleep(0.2)
+    assert len(recorder.of("transaction_started")) == 5  # one event per transaction
+
+
+async def test_start_stored_meanwhile_by_another_node_is_answered(
+    csms: Any, cp: Any, api: Any, recorder: Any
+) -> None:
+    """Forces the race: another writer (as another node would) stores the same start, still
+    uncommitted, while the handler runs; the handler answers with that transaction's id."""
+    moment = parse_timestamp(NOW)
+    async with csms.db.engine.connect() as other:
+        await other.begin()
+        stored = await other.execute(
+            insert(Transaction).values(
+                station_id="CP1",
+                connector_id=1,
+                id_tag="tag1",  # idTags compare case-insensitively
+                id_tag_status="Invalid",
+                meter_start=1000,
+                start_timestamp=moment,
+                created_at=moment,
+            )
+        )
+        (other_id,) = stored.inserted_primary_key
+        answer = asyncio.ensure_future(cp.call("StartTransaction", start("TAG1")))
+        await asyncio.sleep(0.5)  # the handler reads (sees nothing) and waits on our insert
+        assert not answer.done()
+        await other.commit()
+    assert (await answer)["transactionId"] == other_id
+    assert (await api.get("/transactions")).json()["total"] == 1
+    await asyncio.sleep(0.2)
+    assert recorder.of("transaction_started") == []  # the other node announced it
+
+
+async def test_concurrent_duplicate_stops_are_applied_once(
+    cp: Any, api: Any, recorder: Any
+) -> None:
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    data = [{"timestamp": NOW, "sampledValue": [sample("1500")]}]
+    payload = stop(tx_id, meter=3000, reason="Remote", transactionData=data)
+    await asyncio.gather(*(cp.call("StopTransaction", payload) for _ in range(4)))
+    assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()) == 1
+    await eventually(lambda: len(recorder.of("transaction_stopped")) == 1)
+    await asyncio.sleep(0.2)
+    assert len(recorder.of("transaction_stopped")) == 1
 
 
 async def test_retransmitted_stop_is_idempotent(cp: Any, api: Any) -> None:

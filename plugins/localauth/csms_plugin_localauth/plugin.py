@@ -69,6 +69,11 @@ def station_booted(app: Any, station_id: str, status: str) -> None:
 
 
 @hookimpl
+async def station_removed(app: Any, station_id: str) -> None:
+    await app.state["localauth"].forget(station_id)
+
+
+@hookimpl
 def id_tags_changed(app: Any) -> None:
     app.state["localauth"].lists_changed()
 

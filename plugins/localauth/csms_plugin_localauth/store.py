@@ -103,6 +103,12 @@ class LocalAuthStore:
             state = await _state(session, station_id)
             state.auth_list_id = list_id
 
+    async def forget_station(self, station_id: str) -> None:
+        """The station was deleted: its list assignment and the mirror of what it holds."""
+        async with self.db.session() as session, session.begin():
+            await session.execute(delete(MirrorEntry).where(MirrorEntry.station_id == station_id))
+            await session.execute(delete(StationList).where(StationList.station_id == station_id))
+
     async def members_for(self, station_id: str) -> set[str] | None:
         """The station's authorization list members, or None for 'every valid tag'."""
         async with self.db.session() as session:

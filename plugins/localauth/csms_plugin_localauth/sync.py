@@ -195,6 +195,12 @@ class LocalAuth:
 
         await asyncio.gather(*(one(s) for s in sorted(await self.app.router.connected_ids())))
 
+    async def forget(self, station_id: str) -> None:
+        """The station was deleted (the mirror and the assignment go with it)."""
+        async with self._lock(station_id):
+            await self.store.forget_station(station_id)
+        self._locks.pop(station_id, None)
+
     def booted(self, station_id: str, status: str) -> None:
         if self.settings.sync_on_boot and status == "Accepted":
             self.app.spawn(self._sync_after_boot(station_id))

@@ -73,3 +73,21 @@ async def test_routes_in_openapi(api: Any) -> None:
     paths = (await api.get("/openapi.json")).json()["paths"]
     assert {"/api/v1/auth-lists", "/api/v1/stations/{station_id}/local-list"} <= set(paths)
     assert "504" in paths["/api/v1/stations/{station_id}/local-list"]["post"]["responses"]
+
+
+async def test_a_removed_station_frees_its_list_and_mirror(
+    la: Any, api: Any, csms: Any, station: Any, recorder: Any
+) -> None:
+    await la.add_tags("A")
+    list_id = (await api.post("/auth-lists", json={"name": "m", "idTags": ["A"]})).json()["id"]
+    await api.put(f"/stations/{STATION}/auth-list", json={"authListId": list_id})
+    await la.push("Full")
+    assert (await la.show())["authListId"] == list_id
+    assert (await api.delete(f"/auth-lists/{list_id}")).status_code != 204  # in use
+
+    assert (await api.delete(f"/stations/{STATION}")).status_code == 204
+    assert (await api.get(f"/auth-lists/{list_id}")).json()["stations"] == []
+    assert (await api.delete(f"/auth-lists/{list_id}")).status_code == 204
+    await csms.stations.create(STATION)  # the same id again starts from nothing
+    shown = await la.show()
+    assert shown["authListId"] is None and shown["listVersion"] == 0

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from typing import Any
 
-from .models import ACCEPTED, EXPIRED, USED, Reservation
+from .models import ACCEPTED, CANCELLED, EXPIRED, USED, Reservation
 from .store import ReservationStore, store_of, utcnow
 
 log = logging.getLogger("csms.reservation")
@@ -116,6 +116,16 @@ async def on_station_booted(app: Any, station_id: str, status: str) -> None:
     store = store_of(app)
     # Not every station keeps reservations through a reboot.
     await store.add_event(await store.active(station_id), "StationBooted", registration=status)
+
+
+async def on_station_removed(app: Any, station_id: str) -> None:
+    """The station was deleted: its active reservations end (nothing can use them), and the
+    records stay as history."""
+    store = store_of(app)
+    active = await store.active(station_id)
+    await store.add_event(active, "StationRemoved")
+    for reservation in active:
+        await store.end(reservation.reservation_id, CANCELLED)
 
 
 class ExpiryJob:

@@ -86,3 +86,8 @@ def station_message(app: Any, station_id: str, action: str, payload: dict) -> An
 @hookimpl
 async def station_booted(app: Any, station_id: str, status: str) -> None:
     await lifecycle.on_station_booted(app, station_id, status)
+
+
+@hookimpl
+async def station_removed(app: Any, station_id: str) -> None:
+    await lifecycle.on_station_removed(app, station_id)

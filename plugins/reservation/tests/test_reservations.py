@@ -221,6 +221,14 @@ async def test_station_wide_trouble_flags_every_reservation(api, station, reserv
         assert sorted(e["type"] for e in events) == ["ConnectorUnavailable", "StationBooted"]
 
 
+async def test_removing_the_station_cancels_its_reservations(api, station, reserve):
+    active = (await reserve(connectorId=1)).json()
+    assert (await api.delete("/stations/CP1")).status_code == 204
+    record = (await api.get(f"/reservations/{active['reservationId']}")).json()
+    assert record["status"] == "Cancelled"  # kept as history, never active again
+    assert [e["type"] for e in record["events"]] == ["StationRemoved"]
+
+
 async def test_late_start_with_reservation_id_turns_expired_into_used(api, station, reserve):
     created = (await reserve(expiryDate=in_seconds(1.5))).json()
     assert (await wait_for_status(api, created["reservationId"], "Expired"))["status"] == "Expired"

@@ -117,6 +117,10 @@ async def adopt_remote_start_profile(app: Any, station_id: str, transaction: dic
             return
 
 
+def forget_remote_starts(app: Any, station_id: str) -> None:
+    _pending(app).pop(station_id, None)
+
+
 def register(register_action: Any) -> None:
     register_action("SetChargingProfile", check=check_set, on_result=on_set)
     register_action("ClearChargingProfile", check=check_clear, on_result=on_clear)

@@ -203,7 +203,7 @@ class GroupOut(GroupIn):
     )
 
 
-def _out(app: Any, group: ChargingGroup) -> GroupOut:
+async def _out(app: Any, group: ChargingGroup) -> GroupOut:
     return GroupOut(
         id=group.id,
         name=group.name,
@@ -213,7 +213,7 @@ def _out(app: Any, group: ChargingGroup) -> GroupOut:
         fallback_limit=group.fallback_limit,
         members=[Member.model_validate(m) for m in group.members],
         created_at=group.created_at,
-        allocation=loadmanagement.current_allocation(app, group.id),
+        allocation=await loadmanagement.current_allocation(app, group.id),
     )
 
 
@@ -234,14 +234,14 @@ async def create_group(body: GroupIn, app: AppDep) -> GroupOut:
         session.add(group)
     if group.enabled:
         app.spawn(loadmanagement.rebalance(app, group.id))
-    return _out(app, group)
+    return await _out(app, group)
 
 
 @router.get("/charging-groups", response_model=list[GroupOut])
 async def list_groups(app: AppDep) -> list[GroupOut]:
     async with app.db.session() as session:
-        groups = await session.scalars(select(ChargingGroup).order_by(ChargingGroup.id))
-        return [_out(app, g) for g in groups]
+        groups = list(await session.scalars(select(ChargingGroup).order_by(ChargingGroup.id)))
+    return [await _out(app, g) for g in groups]
 
 
 async def _group(session: Any, group_id: int) -> ChargingGroup:
@@ -254,7 +254,8 @@ async def _group(session: Any, group_id: int) -> ChargingGroup:
 @router.get("/charging-groups/{group_id}", response_model=GroupOut)
 async def get_group(group_id: int, app: AppDep) -> GroupOut:
     async with app.db.session() as session:
-        return _out(app, await _group(session, group_id))
+        group = await _group(session, group_id)
+    return await _out(app, group)
 
 
 @router.patch("/charging-groups/{group_id}", response_model=GroupOut)
@@ -268,11 +269,11 @@ async def patch_group(group_id: int, body: GroupPatch, app: AppDep) -> GroupOut:
             setattr(group, field, value)
     # Enabling, disabling or resizing: divide again (a disabled group releases its limits).
     app.spawn(loadmanagement.rebalance(app, group_id))
-    return _out(app, group)
+    return await _out(app, group)
 
 
 @router.delete("/charging-groups/{group_id}", status_code=204)
 async def delete_group(group_id: int, app: AppDep) -> None:
     async with app.db.session() as session, session.begin():
         await session.delete(await _group(session, group_id))
-    loadmanagement.forget(app, group_id)
+    await loadmanagement.forget(app, group_id)

@@ -13,21 +13,27 @@ background task spawned after the event, so a station's StartTransaction is neve
 - A station that disconnects keeps its share: offline it goes on with its last TxProfile
   (section 3.13.6). When it boots again it first gets the group's fallback TxDefaultProfile
   (a safe limit for transactions that start before the next division), then a new division.
+- Several nodes: the division reads every running transaction and every pushed share from the
+  database, and holds a per-group lock (a PostgreSQL advisory lock) while it divides and
+  pushes, so whichever node saw the event, one division of a group runs at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, tuple_
+
+from csms_core.storage.types import utcnow
 
 from . import mirror
 from .composite import parse_time, round_down
-from .models import ChargingGroup
+from .models import Allocation, ChargingGroup
 
 log = logging.getLogger("csms.smartcharging.load")
 
@@ -71,26 +77,88 @@ def allocate(capacity: float, demands: Sequence[Demand]) -> dict[Key, float]:
 
 
 # --- state -------------------------------------------------------------------------------
+#
+# What was pushed lives in the database (``Allocation``), and one division of a group runs at
+# a time in the whole cluster: each node sees only its own stations' events, and two nodes
+# dividing at once from their own picture could together grant more than the limit.
+
+LOCK_SPACE = 0x5C1D  # first key of the PostgreSQL advisory locks taken here (group id second)
+_SQLITE_LOCKS: dict[tuple[str, int], asyncio.Lock] = {}
 
 
 def _state(app: Any) -> dict[str, Any]:
     return app.state.setdefault(PLUGIN, {})
 
 
-def _pushed(app: Any, group_id: int) -> dict[Key, tuple[int, float]]:
-    return _state(app).setdefault("pushed", {}).setdefault(group_id, {})
-
-
-def _lock(app: Any, group_id: int) -> asyncio.Lock:
+def _local_lock(app: Any, group_id: int) -> asyncio.Lock:
     return _state(app).setdefault("locks", {}).setdefault(group_id, asyncio.Lock())
 
 
-def current_allocation(app: Any, group_id: int) -> dict[str, float]:
-    return {f"{s}/{c}": limit for (s, c), (_, limit) in sorted(_pushed(app, group_id).items())}
+@contextlib.asynccontextmanager
+async def group_lock(app: Any, group_id: int) -> AsyncIterator[None]:
+    """Hold the group's division for the whole cluster."""
+    # One waiter per group per node: queued events must not each hold a pooled connection.
+    async with _local_lock(app, group_id):
+        if app.db.is_sqlite:
+            # SQLite is one machine's database (several nodes on it: tests, one process);
+            # its own write lock cannot be held across calls to stations.
+            lock = _SQLITE_LOCKS.setdefault((str(app.db.url), group_id), asyncio.Lock())
+            async with lock:
+                yield
+            return
+        # A transaction-scoped advisory lock: released on commit, or by the server if this
+        # node dies; it locks no row, so editing the group meanwhile is not blocked.
+        async with app.db.engine.begin() as connection:
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :group_id)"),
+                {"space": LOCK_SPACE, "group_id": group_id},
+            )
+            yield
 
 
-def forget(app: Any, group_id: int) -> None:
-    _state(app).get("pushed", {}).pop(group_id, None)
+async def pushed_shares(app: Any, group_id: int) -> dict[Key, tuple[int, float]]:
+    """(station, connector) -> (transactionId, share) as the stations accepted them."""
+    async with app.db.read_session() as session:
+        rows = await session.scalars(select(Allocation).where(Allocation.group_id == group_id))
+        return {(r.station_id, r.connector_id): (r.transaction_id, r.share) for r in rows}
+
+
+async def _record(app: Any, group_id: int, key: Key, transaction_id: int, share: float) -> None:
+    async with app.db.session() as session, session.begin():
+        await session.merge(
+            Allocation(
+                group_id=group_id,
+                station_id=key[0],
+                connector_id=key[1],
+                transaction_id=transaction_id,
+                share=share,
+                updated_at=utcnow(),
+            )
+        )
+
+
+async def _drop(app: Any, group_id: int, keys: Sequence[Key] | None = None) -> None:
+    """Forget pushed shares: these keys, or the whole group's."""
+    statement = delete(Allocation).where(Allocation.group_id == group_id)
+    if keys is not None:
+        if not keys:
+            return
+        statement = statement.where(
+            tuple_(Allocation.station_id, Allocation.connector_id).in_(list(keys))
+        )
+    async with app.db.session() as session, session.begin():
+        await session.execute(statement)
+
+
+async def current_allocation(app: Any, group_id: int) -> dict[str, float]:
+    shares = await pushed_shares(app, group_id)
+    return {f"{s}/{c}": share for (s, c), (_, share) in sorted(shares.items())}
+
+
+async def forget(app: Any, group_id: int) -> None:
+    """A deleted group: its TxProfiles end with their transactions."""
+    async with group_lock(app, group_id):
+        await _drop(app, group_id)
 
 
 def _member_of(group: ChargingGroup, station_id: str, connector_id: int | None) -> dict | None:
@@ -188,49 +256,58 @@ async def rebalance(
     stopped: tuple[str, dict] | None = None,
 ) -> None:
     """Divide the group's capacity again and push what changed (decreases first)."""
-    async with _lock(app, group_id):
-        async with app.db.session() as session:
-            group = await session.get(ChargingGroup, group_id)
-        pushed = _pushed(app, group_id)
-        if group is None or not group.enabled:
-            await _release(app, pushed)
+    async with group_lock(app, group_id):
+        await _rebalance(app, group_id, started, stopped)
+
+
+async def _rebalance(
+    app: Any,
+    group_id: int,
+    started: tuple[str, dict] | None = None,
+    stopped: tuple[str, dict] | None = None,
+) -> None:
+    async with app.db.session() as session:
+        group = await session.get(ChargingGroup, group_id)
+    pushed = await pushed_shares(app, group_id)
+    if group is None or not group.enabled:
+        await _release(app, group_id, pushed)
+        return
+    demands, transactions = await _demands(app, group, started, stopped)
+    shares = allocate(group.limit, demands)
+    # The transaction ended (its TxProfile went with it), or the member left the group.
+    await _drop(app, group_id, [k for k in pushed if k not in shares])
+    fallback = group.fallback_limit
+    changes = []
+    for key, share in shares.items():
+        previous = pushed.get(key)
+        if previous == (transactions[key], share):
+            continue
+        demand = next(d for d in demands if d.key == key)
+        before = (
+            previous[1]
+            if previous and previous[0] == transactions[key]
+            else (fallback if fallback is not None else demand.maximum)
+        )
+        changes.append((share - before, key, share))
+    changes.sort()
+    for delta, key, share in changes:
+        station_id, connector_id = key
+        payload = tx_profile(app, group.unit, connector_id, transactions[key], share)
+        try:
+            answer = await app.call(station_id, "SetChargingProfile", payload)
+            accepted = answer.get("status") == "Accepted"
+        except Exception as exc:
+            log.warning("load management: %s connector %s: %s", station_id, connector_id, exc)
+            accepted = False
+        if accepted:
+            await _record(app, group_id, key, transactions[key], share)
+        elif delta < 0:
+            log.warning("load management: a decrease failed; holding back increases")
             return
-        demands, transactions = await _demands(app, group, started, stopped)
-        shares = allocate(group.limit, demands)
-        for key in [k for k in pushed if k not in shares]:
-            del pushed[key]  # the transaction ended; its TxProfile went with it
-        fallback = group.fallback_limit
-        changes = []
-        for key, share in shares.items():
-            previous = pushed.get(key)
-            if previous == (transactions[key], share):
-                continue
-            demand = next(d for d in demands if d.key == key)
-            before = (
-                previous[1]
-                if previous and previous[0] == transactions[key]
-                else (fallback if fallback is not None else demand.maximum)
-            )
-            changes.append((share - before, key, share))
-        changes.sort()
-        for delta, key, share in changes:
-            station_id, connector_id = key
-            payload = tx_profile(app, group.unit, connector_id, transactions[key], share)
-            try:
-                answer = await app.call(station_id, "SetChargingProfile", payload)
-                accepted = answer.get("status") == "Accepted"
-            except Exception as exc:
-                log.warning("load management: %s connector %s: %s", station_id, connector_id, exc)
-                accepted = False
-            if accepted:
-                pushed[key] = (transactions[key], share)
-            elif delta < 0:
-                log.warning("load management: a decrease failed; holding back increases")
-                return
 
 
-async def _release(app: Any, pushed: dict[Key, tuple[int, float]]) -> None:
-    """A disabled (or deleted) group lifts the limits it imposed."""
+async def _release(app: Any, group_id: int, pushed: dict[Key, tuple[int, float]]) -> None:
+    """A disabled group lifts the limits it imposed."""
     for station_id, connector_id in list(pushed):
         try:
             await app.call(
@@ -238,7 +315,7 @@ async def _release(app: Any, pushed: dict[Key, tuple[int, float]]) -> None:
             )
         except Exception as exc:
             log.warning("load management: could not clear %s/%s: %s", station_id, connector_id, exc)
-        del pushed[(station_id, connector_id)]
+        await _drop(app, group_id, [(station_id, connector_id)])
 
 
 async def on_transaction(app: Any, station_id: str, transaction: dict, started: bool) -> None:
@@ -253,35 +330,65 @@ async def on_transaction(app: Any, station_id: str, transaction: dict, started: 
 
 async def on_boot(app: Any, station_id: str) -> None:
     """A member station (re)booted: safe default first, then a fresh division."""
-    options = app.settings_for(PLUGIN)
     async with app.db.session() as session:
         groups = list(await session.scalars(select(ChargingGroup).where(ChargingGroup.enabled)))
     for group in groups:
         members = [m for m in group.members if m["stationId"] == station_id]
         if not members:
             continue
-        pushed = _pushed(app, group.id)
-        for key in [k for k in pushed if k[0] == station_id]:
-            del pushed[key]  # re-send: we cannot be sure what survived the reboot
-        if group.fallback_limit is not None:
-            for connector_id in sorted({m.get("connectorId") or 0 for m in members}):
-                payload = {
-                    "connectorId": connector_id,
-                    "csChargingProfiles": {
-                        "chargingProfileId": options.load_profile_id_base - connector_id - 1,
-                        "stackLevel": options.load_stack_level,
-                        "chargingProfilePurpose": "TxDefaultProfile",
-                        "chargingProfileKind": "Relative",
-                        "chargingSchedule": {
-                            "chargingRateUnit": group.unit,
-                            "chargingSchedulePeriod": [
-                                {"startPeriod": 0, "limit": group.fallback_limit}
-                            ],
-                        },
+        async with group_lock(app, group.id):
+            await _after_boot(app, group, station_id, members)
+
+
+async def _after_boot(
+    app: Any, group: ChargingGroup, station_id: str, members: list[dict[str, Any]]
+) -> None:
+    options = app.settings_for(PLUGIN)
+    pushed = await pushed_shares(app, group.id)
+    # Re-send: we cannot be sure what survived the reboot.
+    await _drop(app, group.id, [k for k in pushed if k[0] == station_id])
+    if group.fallback_limit is not None:
+        for connector_id in sorted({m.get("connectorId") or 0 for m in members}):
+            payload = {
+                "connectorId": connector_id,
+                "csChargingProfiles": {
+                    "chargingProfileId": options.load_profile_id_base - connector_id - 1,
+                    "stackLevel": options.load_stack_level,
+                    "chargingProfilePurpose": "TxDefaultProfile",
+                    "chargingProfileKind": "Relative",
+                    "chargingSchedule": {
+                        "chargingRateUnit": group.unit,
+                        "chargingSchedulePeriod": [
+                            {"startPeriod": 0, "limit": group.fallback_limit}
+                        ],
                     },
-                }
-                try:
-                    await app.call(station_id, "SetChargingProfile", payload)
-                except Exception as exc:
-                    log.warning("load management: fallback profile for %s: %s", station_id, exc)
-        await rebalance(app, group.id)
+                },
+            }
+            try:
+                await app.call(station_id, "SetChargingProfile", payload)
+            except Exception as exc:
+                log.warning("load management: fallback profile for %s: %s", station_id, exc)
+    await _rebalance(app, group.id)
+
+
+async def on_station_removed(app: Any, station_id: str) -> None:
+    """The station was deleted: it leaves every group, its shares are forgotten, and the
+    groups it was in divide again (the others may use its capacity)."""
+    async with app.db.session() as session:
+        group_ids = list(await session.scalars(select(ChargingGroup.id)))
+    for group_id in group_ids:
+        async with group_lock(app, group_id):
+            async with app.db.session() as session, session.begin():
+                group = await session.get(ChargingGroup, group_id)
+                if group is None or not _member_of(group, station_id, None):
+                    continue
+                group.members = [m for m in group.members if m["stationId"] != station_id]
+                enabled = group.enabled
+            async with app.db.session() as session, session.begin():
+                await session.execute(
+                    delete(Allocation).where(
+                        Allocation.group_id == group_id, Allocation.station_id == station_id
+                    )
+                )
+        if enabled:
+            app.spawn(rebalance(app, group_id))

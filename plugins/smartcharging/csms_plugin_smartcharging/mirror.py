@@ -87,3 +87,11 @@ async def end_transaction(app: Any, station_id: str, transaction: dict) -> None:
         else:
             query = query.where(InstalledProfileRow.transaction_id == transaction_id)
         await session.execute(query)
+
+
+async def forget_station(app: Any, station_id: str) -> None:
+    """The station was deleted: nothing is installed on a station that is gone."""
+    async with app.db.session() as session, session.begin():
+        await session.execute(
+            delete(InstalledProfileRow).where(InstalledProfileRow.station_id == station_id)
+        )

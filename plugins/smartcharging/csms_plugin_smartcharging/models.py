@@ -47,3 +47,17 @@ class ChargingGroup(SmartChargingBase):
     # [{"stationId", "connectorId" (None: every connector), "maxLimit", "minLimit"}]
     members: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Allocation(SmartChargingBase):
+    """A TxProfile load management pushed and the station accepted: the group's share for
+    one transaction. In the database so that every node divides from the same picture."""
+
+    __tablename__ = "smartcharging_allocations"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    transaction_id: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

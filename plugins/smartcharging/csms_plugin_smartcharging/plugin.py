@@ -92,3 +92,10 @@ async def transaction_stopped(app: Any, station_id: str, transaction: dict) -> N
 async def station_booted(app: Any, station_id: str, status: str) -> None:
     if status == "Accepted" and await loadmanagement.groups_with(app, station_id):
         app.spawn(loadmanagement.on_boot(app, station_id))
+
+
+@hookimpl
+async def station_removed(app: Any, station_id: str) -> None:
+    actions.forget_remote_starts(app, station_id)
+    await mirror.forget_station(app, station_id)
+    await loadmanagement.on_station_removed(app, station_id)

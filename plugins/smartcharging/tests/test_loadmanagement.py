@@ -184,3 +184,33 @@ async def test_groups_are_off_by_default_and_crud(
     assert [g["name"] for g in (await api.get("/charging-groups")).json()] == ["site"]
     assert (await api.delete(f"/charging-groups/{group_id}")).status_code == 204
     assert (await api.get(f"/charging-groups/{group_id}")).status_code == 404
+
+
+async def test_a_removed_station_leaves_its_groups_and_mirror(
+    csms: Any, api: Any, connect: Any, sc: Any
+) -> None:
+    assert (await api.post("/id-tags", json={"idTag": "TAG1"})).status_code == 201
+    body = {
+        "name": "garage",
+        "limit": 20,
+        "unit": "A",
+        "enabled": True,
+        "members": [{"stationId": "CPA", "maxLimit": 16}, {"stationId": "CPB", "maxLimit": 16}],
+    }
+    group_id = (await api.post("/charging-groups", json=body)).json()["id"]
+    stations = {}
+    for station_id in ("CPA", "CPB"):
+        await csms.stations.create(station_id, None)
+        cp = await connect(station_id, register=False)
+        cp.answer("SetChargingProfile", {"status": "Accepted"})
+        stations[station_id] = await sc.boot_station(cp)
+    await sc.start_transaction(stations["CPA"], 1)
+    await sc.start_transaction(stations["CPB"], 1)
+    await settled(api, group_id, {"CPA/1": 10.0, "CPB/1": 10.0})
+    assert (await api.get("/stations/CPA/charging-profiles")).json()["items"]
+
+    assert (await api.delete("/stations/CPA")).status_code == 204
+    group = await settled(api, group_id, {"CPB/1": 16.0})  # CPB may use the whole 16 A now
+    assert [m["stationId"] for m in group["members"]] == ["CPB"]
+    await csms.stations.create("CPA", None)  # the same id again: a new station, no profiles
+    assert (await api.get("/stations/CPA/charging-profiles")).json()["items"] == []

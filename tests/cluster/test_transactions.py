@@ -1,0 +1,43 @@
+"""A StartTransaction retransmitted through another node makes one transaction, not two."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from csms_core.testing import ChargePoint, ocpp_url
+
+
+async def test_a_start_retransmitted_on_another_node_makes_one_transaction(make_node, api_for):
+    n1, n2 = await make_node("n1"), await make_node("n2")
+    await n1.stations.create("CP1")
+    async with ChargePoint(ocpp_url(n1), "CP1") as cp:
+        assert (await cp.boot())["status"] == "Accepted"  # later connections start accepted
+    stations: list[ChargePoint] = []
+    try:
+        for minute in range(5):
+            payload = {
+                "connectorId": 1,
+                "idTag": "TAG1",
+                "meterStart": minute,
+                "timestamp": f"2026-01-01T12:0{minute}:00Z",
+            }
+            # The station sends StartTransaction on n1, loses that connection before the
+            # answer, reconnects to n2 and retransmits: both nodes handle it at once.
+            first = await ChargePoint(ocpp_url(n1), "CP1").connect()
+            second = ChargePoint(ocpp_url(n2), "CP1")
+            stations += [first, second]
+            assert first.ws is not None
+            await first.ws.send(json.dumps([2, str(uuid.uuid4()), "StartTransaction", payload]))
+            await second.connect()
+            answer = await second.call("StartTransaction", payload)
+            await asyncio.sleep(0.2)  # n1's handler, if still running, finishes
+            listed = (await api_for(n1).get("/transactions", params={"limit": 100})).json()
+            ids = [t["transactionId"] for t in listed["items"] if t["meterStart"] == minute]
+            assert ids == [answer["transactionId"]], listed
+            for cp in (first, second):
+                await cp.close()
+    finally:
+        for cp in stations:
+            await cp.close()
