@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
-from csms_core.testing import ChargePoint, ocpp_url
+from csms_core.testing import ChargePoint, eventually, ocpp_url
+
+
+async def _not(check: Any) -> bool:
+    return not await check
 
 
 async def test_a_start_retransmitted_on_another_node_makes_one_transaction(make_node, api_for):
@@ -28,6 +33,8 @@ async def test_a_start_retransmitted_on_another_node_makes_one_transaction(make_
             first = await ChargePoint(ocpp_url(n1), "CP1").connect()
             second = ChargePoint(ocpp_url(n2), "CP1")
             stations += [first, second]
+            # n1's claim must be in before n2's: the later claim keeps the station.
+            await eventually(lambda: n2.router.is_connected("CP1"))
             assert first.ws is not None
             await first.ws.send(json.dumps([2, str(uuid.uuid4()), "StartTransaction", payload]))
             await second.connect()
@@ -38,6 +45,8 @@ async def test_a_start_retransmitted_on_another_node_makes_one_transaction(make_
             assert ids == [answer["transactionId"]], listed
             for cp in (first, second):
                 await cp.close()
+            for node in (n1, n2):  # gone everywhere before the next round's claims
+                await eventually(lambda node=node: _not(node.router.is_connected("CP1")))
     finally:
         for cp in stations:
             await cp.close()
