@@ -8,12 +8,16 @@ them (the generic call route, our convenience routes, the CLI, load management).
 from __future__ import annotations
 
 import logging
-import time
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete, select
+
 from csms_core import PayloadRejected
+from csms_core.storage.types import utcnow
 
 from . import mirror
+from .models import RemoteStartProfile
 from .validation import (
     StationFacts,
     check_connector,
@@ -23,7 +27,6 @@ from .validation import (
 
 log = logging.getLogger("csms.smartcharging")
 
-PLUGIN = "smartcharging"
 
 
 async def station_facts(app: Any, station_id: str, with_installed: bool = False) -> StationFacts:
@@ -86,39 +89,62 @@ async def check_call(app: Any, station_id: str, action: str, payload: dict) -> N
 PENDING_SECONDS = 600.0
 
 
-def _pending(app: Any) -> dict[str, list[tuple[float, dict]]]:
-    return app.state.setdefault(PLUGIN, {}).setdefault("remote_start_profiles", {})
-
-
-def remember_remote_start(app: Any, station_id: str, request: dict, response: dict | None) -> None:
+async def remember_remote_start(
+    app: Any, station_id: str, request: dict, response: dict | None
+) -> None:
     if response is None or response.get("status") != "Accepted":
         return
     if request.get("chargingProfile") is None:
         return
-    _pending(app).setdefault(station_id, []).append((time.monotonic(), request))
+    async with app.db.session() as session, session.begin():
+        session.add(
+            RemoteStartProfile(
+                station_id=station_id,
+                connector_id=request.get("connectorId"),
+                id_tag=request["idTag"],
+                profile=request["chargingProfile"],
+                created_at=utcnow(),
+            )
+        )
 
 
 async def adopt_remote_start_profile(app: Any, station_id: str, transaction: dict) -> None:
     """The transaction a remote start asked for began: its profile is now installed there
     (section 5.16.2), with the transactionId the CSMS just assigned."""
-    now = time.monotonic()
-    waiting = [(at, r) for at, r in _pending(app).get(station_id, []) if now - at < PENDING_SECONDS]
-    _pending(app)[station_id] = waiting
-    for entry in waiting:
-        request = entry[1]
-        wanted = request.get("connectorId")
-        if request["idTag"] == transaction.get("idTag") and wanted in (
+    stale = utcnow() - timedelta(seconds=PENDING_SECONDS)
+    id_tag = (transaction.get("idTag") or "").lower()  # idTags are CiString20
+    async with app.db.session() as session, session.begin():
+        await session.execute(
+            delete(RemoteStartProfile).where(
+                RemoteStartProfile.station_id == station_id, RemoteStartProfile.created_at < stale
+            )
+        )
+        waiting = await session.scalars(
+            select(RemoteStartProfile)
+            .where(RemoteStartProfile.station_id == station_id)
+            .order_by(RemoteStartProfile.id)
+        )
+        match = next(
+            (
+                row
+                for row in waiting
+                if row.id_tag.lower() == id_tag
+                and row.connector_id in (None, transaction.get("connectorId"))
+            ),
             None,
-            transaction.get("connectorId"),
-        ):
-            waiting.remove(entry)
-            profile = {**request["chargingProfile"], "transactionId": transaction["transactionId"]}
-            await mirror.install(app, station_id, transaction["connectorId"], profile)
+        )
+        if match is None:
             return
+        await session.delete(match)
+        profile = {**match.profile, "transactionId": transaction["transactionId"]}
+    await mirror.install(app, station_id, transaction["connectorId"], profile)
 
 
-def forget_remote_starts(app: Any, station_id: str) -> None:
-    _pending(app).pop(station_id, None)
+async def forget_remote_starts(app: Any, station_id: str) -> None:
+    async with app.db.session() as session, session.begin():
+        await session.execute(
+            delete(RemoteStartProfile).where(RemoteStartProfile.station_id == station_id)
+        )
 
 
 def register(register_action: Any) -> None:

@@ -1,4 +1,5 @@
-"""Tables: the mirror of profiles installed on stations, and charging groups."""
+"""Tables: the mirror of profiles installed on stations, remote starts waiting for their
+transaction, and charging groups."""
 
 from __future__ import annotations
 
@@ -31,6 +32,22 @@ class InstalledProfileRow(SmartChargingBase):
     transaction_id: Mapped[int | None] = mapped_column(Integer)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RemoteStartProfile(SmartChargingBase):
+    """A TxProfile sent with an accepted RemoteStartTransaction, waiting for the transaction
+    it starts. In the database: the call may go out from one node while the transaction
+    starts on the node holding the station."""
+
+    __tablename__ = "smartcharging_remote_starts"
+    __table_args__ = (Index("ix_smartcharging_remote_starts_station", "station_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(255))
+    connector_id: Mapped[int | None] = mapped_column(Integer)  # None: any connector
+    id_tag: Mapped[str] = mapped_column(String(20))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ChargingGroup(SmartChargingBase):

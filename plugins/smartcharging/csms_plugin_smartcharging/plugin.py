@@ -69,11 +69,11 @@ async def check_call(app: Any, station_id: str, action: str, payload: dict) -> N
 
 
 @hookimpl
-def call_completed(
+async def call_completed(
     app: Any, station_id: str, action: str, request: dict, response: dict | None
 ) -> None:
     if action == "RemoteStartTransaction":
-        actions.remember_remote_start(app, station_id, request, response)
+        await actions.remember_remote_start(app, station_id, request, response)
 
 
 @hookimpl
@@ -96,6 +96,6 @@ async def station_booted(app: Any, station_id: str, status: str) -> None:
 
 @hookimpl
 async def station_removed(app: Any, station_id: str) -> None:
-    actions.forget_remote_starts(app, station_id)
+    await actions.forget_remote_starts(app, station_id)
     await mirror.forget_station(app, station_id)
     await loadmanagement.on_station_removed(app, station_id)
