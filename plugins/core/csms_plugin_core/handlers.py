@@ -255,6 +255,20 @@ async def _own_transaction(
     return tx if tx is not None and tx.station_id == station_id else None
 
 
+async def _unmatched_stop_known(
+    session: AsyncSession, station_id: str, payload: dict, timestamp: datetime
+) -> bool:
+    found = await session.scalar(
+        select(UnmatchedStop.id).where(
+            UnmatchedStop.station_id == station_id,
+            UnmatchedStop.transaction_id == payload["transactionId"],
+            UnmatchedStop.meter_stop == payload["meterStop"],
+            UnmatchedStop.timestamp == timestamp,
+        )
+    )
+    return found is not None
+
+
 async def stop_transaction(station: Any, payload: dict) -> dict:
     app = station.app
     transaction_id = payload["transactionId"]
@@ -271,6 +285,8 @@ async def stop_transaction(station: Any, payload: dict) -> dict:
         tx = await _own_transaction(session, station.id, transaction_id)
         if tx is not None and tx.meter_stop is not None:
             return answer  # a retransmitted stop: already recorded
+        if tx is None and await _unmatched_stop_known(session, station.id, payload, timestamp):
+            return answer  # a retransmitted unmatched stop: already kept
         rows = _meter_rows(
             station.id,
             tx.connector_id if tx is not None else None,

@@ -178,11 +178,13 @@ async def test_stop_for_unknown_transaction_is_answered_and_kept(
 ) -> None:
     await add_tag("TAG1")
     data = [{"timestamp": NOW, "sampledValue": [sample("42", unit="Wh")]}]
-    answer = await cp.call(
-        "StopTransaction",
-        stop(transaction_id, meter=777, idTag="TAG1", reason="PowerLoss", transactionData=data),
+    request = stop(
+        transaction_id, meter=777, idTag="TAG1", reason="PowerLoss", transactionData=data
     )
+    answer = await cp.call("StopTransaction", request)
     assert answer == {"idTagInfo": {"status": "Accepted"}}
+    # Retransmitted (no answer seen): answered again, kept once.
+    assert await cp.call("StopTransaction", request) == answer
     review = (await api.get("/transactions/unmatched-stops")).json()
     assert [(r["transactionId"], r["meterStop"], r["reason"]) for r in review] == [
         (transaction_id, 777, "PowerLoss")
