@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import Field, ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 
 from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 
@@ -285,6 +285,21 @@ class UnmatchedStopOut(ApiModel):
     timestamp: datetime
     reason: str
     received_at: datetime
+    resolution: Literal["applied", "dismissed"] | None = Field(
+        description="null while it awaits review."
+    )
+    resolved_transaction_id: int | None = Field(description="The transaction it closed.")
+    resolution_note: str | None
+    resolved_at: datetime | None
+
+
+class ApplyStopIn(ApiModel):
+    transaction_id: int = Field(description="The open transaction of the same station it ends.")
+    note: str | None = Field(None, max_length=1000)
+
+
+class DismissStopIn(ApiModel):
+    note: str | None = Field(None, max_length=1000)
 
 
 CSV_COLUMNS = [
@@ -396,29 +411,102 @@ async def list_transactions(
     "/transactions/unmatched-stops", response_model=list[UnmatchedStopOut], tags=["transactions"]
 )
 async def unmatched_stops(
-    app: AppDep, page: PageDep, station_id: Annotated[str | None, Query(alias="stationId")] = None
+    app: AppDep,
+    page: PageDep,
+    station_id: Annotated[str | None, Query(alias="stationId")] = None,
+    resolved: Annotated[bool | None, Query(description="Omit for all.")] = None,
 ) -> list[UnmatchedStopOut]:
     """StopTransactions for transaction ids we never issued (or -1), kept for review."""
     query = select(UnmatchedStop)
     if station_id is not None:
         query = query.where(UnmatchedStop.station_id == station_id)
+    if resolved is not None:
+        done = UnmatchedStop.resolution.is_not(None)
+        query = query.where(done if resolved else ~done)
     async with app.db.session() as session:
         rows = await session.scalars(
             query.order_by(UnmatchedStop.id.desc()).offset(page.offset).limit(page.limit)
         )
-        return [
-            UnmatchedStopOut(
-                id=r.id,
-                station_id=r.station_id,
-                transaction_id=r.transaction_id,
-                id_tag=r.id_tag,
-                meter_stop=r.meter_stop,
-                timestamp=r.timestamp,
-                reason=r.reason,
-                received_at=r.received_at,
+        return [UnmatchedStopOut.model_validate(r) for r in rows]
+
+
+async def _open_stop(session: Any, stop_id: int) -> UnmatchedStop:
+    stop = await session.get(UnmatchedStop, stop_id, with_for_update=True)
+    if stop is None:
+        raise HTTPException(404, f"unmatched stop {stop_id} is unknown")
+    if stop.resolution is not None:
+        raise HTTPException(409, f"unmatched stop {stop_id} is already {stop.resolution}")
+    return stop
+
+
+@router.post(
+    "/transactions/unmatched-stops/{stop_id}/apply",
+    response_model=UnmatchedStopOut,
+    tags=["transactions"],
+)
+async def apply_unmatched_stop(stop_id: int, body: ApplyStopIn, app: AppDep) -> UnmatchedStopOut:
+    """End an open transaction of the same station with this stop (its meterStop, time,
+    reason and the meter values it carried), as if the station had sent the right id."""
+    async with app.db.session() as session, session.begin():
+        stop = await _open_stop(session, stop_id)
+        tx = await _get_tx(session, body.transaction_id)
+        if tx.station_id != stop.station_id:
+            raise HTTPException(
+                409, f"transaction {tx.id} is {tx.station_id!r}'s, the stop {stop.station_id!r}'s"
             )
-            for r in rows
-        ]
+        if tx.stop_timestamp is not None:
+            raise HTTPException(409, f"transaction {tx.id} has already stopped")
+        if stop.timestamp < tx.start_timestamp:
+            raise HTTPException(422, f"the stop is older than transaction {tx.id}'s start")
+        tx.meter_stop = stop.meter_stop
+        tx.stop_timestamp = stop.timestamp
+        tx.stop_reason = stop.reason
+        tx.stop_id_tag = stop.id_tag
+        # The stop's transactionData, stored under the id it came with, belongs to this one.
+        await session.execute(
+            update(MeterValue)
+            .where(
+                MeterValue.station_id == stop.station_id,
+                MeterValue.transaction_id == stop.transaction_id,
+                MeterValue.source == "StopTransaction",
+                MeterValue.timestamp >= tx.start_timestamp,
+                MeterValue.timestamp <= stop.timestamp,
+            )
+            .values(transaction_id=tx.id, connector_id=tx.connector_id)
+        )
+        stop.resolution = "applied"
+        stop.resolved_transaction_id = tx.id
+        stop.resolution_note = body.note
+        stop.resolved_at = store.utcnow()
+        stopped = {
+            "transactionId": tx.id,
+            "connectorId": tx.connector_id,
+            "idTag": tx.id_tag,
+            "meterStop": stop.meter_stop,
+            "timestamp": stop.timestamp.isoformat(),
+            "reason": stop.reason,
+        }
+        result = UnmatchedStopOut.model_validate(stop)
+    # Observers (smart charging, load management) learn the transaction ended.
+    await app.fire("transaction_stopped", station_id=stop.station_id, transaction=stopped)
+    return result
+
+
+@router.post(
+    "/transactions/unmatched-stops/{stop_id}/dismiss",
+    response_model=UnmatchedStopOut,
+    tags=["transactions"],
+)
+async def dismiss_unmatched_stop(
+    stop_id: int, body: DismissStopIn, app: AppDep
+) -> UnmatchedStopOut:
+    """Mark the stop reviewed without applying it to any transaction."""
+    async with app.db.session() as session, session.begin():
+        stop = await _open_stop(session, stop_id)
+        stop.resolution = "dismissed"
+        stop.resolution_note = body.note
+        stop.resolved_at = store.utcnow()
+        return UnmatchedStopOut.model_validate(stop)
 
 
 async def _get_tx(session: Any, transaction_id: int) -> Transaction:

@@ -138,3 +138,52 @@ def transactions_export(client: ApiClient, output: Path | None, **filters: Any) 
     else:
         output.write_bytes(data)
         click.echo(f"wrote {output}", err=True)
+
+
+UNMATCHED_COLUMNS = [
+    "id",
+    "stationId",
+    "transactionId",
+    "meterStop",
+    "timestamp",
+    "reason",
+    "resolution",
+    "resolvedTransactionId",
+]
+
+
+@transactions.command("unmatched")
+@click.option("--station", "station_id", help="Only this station's.")
+@click.option("--open", "open_only", is_flag=True, help="Only those awaiting review.")
+@api_options
+def transactions_unmatched(client: ApiClient, station_id: str | None, open_only: bool) -> None:
+    """List StopTransactions for unknown transaction ids (kept for review), newest first."""
+    params: dict[str, Any] = {}
+    if station_id:
+        params["stationId"] = station_id
+    if open_only:
+        params["resolved"] = "false"
+    client.show(
+        client.request("GET", "/transactions/unmatched-stops", params=params), UNMATCHED_COLUMNS
+    )
+
+
+@transactions.command("resolve-stop")
+@click.argument("stop_id", type=int)
+@click.option("--apply-to", "transaction_id", type=int, help="End this open transaction with it.")
+@click.option("--dismiss", is_flag=True, help="Mark it reviewed without applying it.")
+@click.option("--note", help="Why (kept with the stop).")
+@api_options
+def transactions_resolve_stop(
+    client: ApiClient, stop_id: int, transaction_id: int | None, dismiss: bool, note: str | None
+) -> None:
+    """Resolve an unmatched stop: --apply-to TRANSACTION or --dismiss."""
+    if (transaction_id is None) == (not dismiss):
+        raise click.UsageError("give exactly one of --apply-to TRANSACTION and --dismiss")
+    if dismiss:
+        path, body = "dismiss", {"note": note}
+    else:
+        path, body = "apply", {"transactionId": transaction_id, "note": note}
+    client.show(
+        client.request("POST", f"/transactions/unmatched-stops/{stop_id}/{path}", json=body)
+    )

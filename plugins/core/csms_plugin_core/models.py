@@ -137,6 +137,11 @@ class UnmatchedStop(CoreBase):
     timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # An operator's decision: "applied" to a transaction (it closed it) or "dismissed".
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class MeterValue(CoreBase):

@@ -76,3 +76,24 @@ async def test_transactions_list_show_export(csms: Any, cp: Any, tmp_path: Path)
     lines = out.read_text().splitlines()
     assert lines[0].startswith("transactionId,stationId")
     assert lines[1].startswith(f"{tx_id},CP1,1,TAG1,10,60,")
+
+
+async def test_unmatched_stops_listed_and_resolved(csms: Any, cp: Any) -> None:
+    start = {"connectorId": 1, "idTag": "TAG1", "meterStart": 10, "timestamp": "2026-01-01T10:00Z"}
+    tx_id = (await cp.call("StartTransaction", start))["transactionId"]
+    for meter in (500, 600):
+        stop = {"transactionId": -1, "meterStop": meter, "timestamp": "2026-01-01T11:00Z"}
+        await cp.call("StopTransaction", stop)
+    stops = json.loads((await run(csms, "transactions", "unmatched", "--open", "--json")).output)
+    assert [s["meterStop"] for s in stops] == [600, 500]  # newest first
+    newest, oldest = stops[0]["id"], stops[1]["id"]
+    env = {"CSMS_API_URL": api_url(csms), "CSMS_API_KEY": TEST_API_KEY}
+    both = ["transactions", "resolve-stop", str(newest), "--apply-to", str(tx_id), "--dismiss"]
+    refused = await asyncio.to_thread(CliRunner().invoke, cli, both, env=env)
+    assert refused.exit_code != 0 and "exactly one" in refused.output
+    await run(csms, "transactions", "resolve-stop", str(newest), "--apply-to", str(tx_id))
+    await run(csms, "transactions", "resolve-stop", str(oldest), "--dismiss", "--note", "dup")
+    still_open = await run(csms, "transactions", "unmatched", "--open", "--json")
+    assert json.loads(still_open.output) == []
+    shown = json.loads((await run(csms, "transactions", "show", str(tx_id), "--json")).output)
+    assert shown["meterStop"] == 600

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from csms_plugin_core.models import CoreBase
 from sqlalchemy import text
 
@@ -43,6 +44,7 @@ async def test_unique_start_index_refuses_stored_duplicates(empty_database_url: 
         async with db.engine.begin() as connection:
             await connection.execute(text("DELETE FROM core_transactions WHERE id = 2"))
         await upgrade_all(db, [TABLES])
-        assert (await current_heads(db, [TABLES]))["core"] == "5d3e9a7c1b20"
+        head = ScriptDirectory.from_config(alembic_config(TABLES)).get_current_head()
+        assert (await current_heads(db, [TABLES]))["core"] == head
     finally:
         await db.close()

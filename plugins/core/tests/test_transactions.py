@@ -325,3 +325,65 @@ async def test_power_failure_boot_then_stop(cp: Any, api: Any, add_tag: Any) -> 
     answer = await cp.call("StopTransaction", stop(tx_id, reason="PowerLoss", idTag="TAG1"))
     assert answer["idTagInfo"]["status"] == "Accepted"
     assert (await api.get(f"/transactions/{tx_id}")).json()["stopReason"] == "PowerLoss"
+
+
+async def test_operator_applies_an_unmatched_stop_to_the_open_transaction(
+    cp: Any, connect: Any, api: Any, recorder: Any
+) -> None:
+    """A station that lost its transaction id (say, after a reboot) stops with -1: the
+    operator ends the right transaction with that stop, meter values included."""
+    tx_id = (await cp.call("StartTransaction", start("TAG1", meter=1000)))["transactionId"]
+    data = [{"timestamp": "2026-01-01T12:59:00Z", "sampledValue": [sample("4900", unit="Wh")]}]
+    await cp.call("StopTransaction", stop(-1, meter=5000, reason="Reboot", transactionData=data))
+    [pending] = (await api.get("/transactions/unmatched-stops", params={"resolved": False})).json()
+
+    other = await connect("CP2")
+    await other.boot()
+    foreign = (await other.call("StartTransaction", start("TAG2")))["transactionId"]
+    refused = await api.post(
+        f"/transactions/unmatched-stops/{pending['id']}/apply", json={"transactionId": foreign}
+    )
+    assert refused.status_code == 409 and "CP2" in refused.json()["detail"]
+    missing = await api.post(
+        f"/transactions/unmatched-stops/{pending['id']}/apply", json={"transactionId": 999999}
+    )
+    assert missing.status_code == 404
+
+    applied = await api.post(
+        f"/transactions/unmatched-stops/{pending['id']}/apply",
+        json={"transactionId": tx_id, "note": "station rebooted mid-session"},
+    )
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["resolution"] == "applied"
+    assert applied.json()["resolvedTransactionId"] == tx_id
+    tx = (await api.get(f"/transactions/{tx_id}")).json()
+    assert (tx["meterStop"], tx["stopReason"]) == (5000, "Reboot")
+    assert tx["stopTimestamp"].startswith("2026-01-01T13:00:00")
+    values = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    assert [(v["value"], v["source"]) for v in values] == [("4900", "StopTransaction")]
+    # Resolved once: not again, and no longer among those awaiting review.
+    again = await api.post(
+        f"/transactions/unmatched-stops/{pending['id']}/dismiss", json={"note": "twice"}
+    )
+    assert again.status_code == 409
+    assert (await api.get("/transactions/unmatched-stops", params={"resolved": False})).json() == []
+    # Observers learn the transaction ended, as if the station had sent the right id.
+    [ended] = recorder.of("transaction_stopped")
+    assert (ended["transactionId"], ended["meterStop"], ended["reason"]) == (tx_id, 5000, "Reboot")
+
+
+async def test_operator_dismisses_an_unmatched_stop(cp: Any, api: Any) -> None:
+    tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
+    await cp.call("StopTransaction", stop(424242))
+    [pending] = (await api.get("/transactions/unmatched-stops")).json()
+    dismissed = await api.post(
+        f"/transactions/unmatched-stops/{pending['id']}/dismiss", json={"note": "test station"}
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    assert (dismissed.json()["resolution"], dismissed.json()["resolutionNote"]) == (
+        "dismissed",
+        "test station",
+    )
+    assert (await api.get(f"/transactions/{tx_id}")).json()["stopTimestamp"] is None
+    [listed] = (await api.get("/transactions/unmatched-stops", params={"resolved": True})).json()
+    assert listed["id"] == pending["id"]
