@@ -72,7 +72,8 @@ class ReservationStore:
         )
         if connector_id is not None:
             query = query.where(Reservation.connector_id == connector_id)
-        async with self.db.session() as session:
+        # Asked at every boot: a read session (SQLite: no write lock taken for a read).
+        async with self.db.read_session() as session:
             return list(await session.scalars(query.order_by(Reservation.reservation_id)))
 
     async def next_id(self) -> int:

@@ -104,7 +104,8 @@ def _member_of(group: ChargingGroup, station_id: str, connector_id: int | None) 
 
 
 async def groups_with(app: Any, station_id: str, connector_id: int | None = None) -> list[int]:
-    async with app.db.session() as session:
+    # Asked at every boot: a read session (SQLite: no write lock taken for a read).
+    async with app.db.read_session() as session:
         groups = await session.scalars(select(ChargingGroup).where(ChargingGroup.enabled))
         return [g.id for g in groups if _member_of(g, station_id, connector_id)]
 
