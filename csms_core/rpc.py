@@ -15,6 +15,8 @@ from importlib import resources
 from typing import Any
 
 import fastjsonschema
+from fastjsonschema.draft2019 import CodeGeneratorDraft2019
+from fastjsonschema.ref_resolver import RefResolver
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 MAX_MESSAGE_ID_LENGTH = 36
@@ -259,10 +261,34 @@ def _strip_multiple_of(node: Any) -> Any:
     return node
 
 
+class _CodeGenerator(CodeGeneratorDraft2019):
+    """fastjsonschema's own (what ``fastjsonschema.compile`` picks for a schema without
+    ``$schema``), except that an enum of strings is one set lookup. fastjsonschema >= 2.19
+    compiles an enum to one ``isinstance(x, str) and x == value`` per value: ~20 for a
+    measurand, and a MeterValues with six sampled values took ~35 us to validate."""
+
+    def generate_enum(self) -> None:
+        enum = self._definition["enum"]
+        if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+            # A set display of constants: CPython compiles the `in` test to a frozenset.
+            with self.l(
+                "if not (isinstance({variable}, str) and {variable} in {}):", repr(set(enum))
+            ):
+                self.exc("{name} must be one of {}", self.e(enum), rule="enum")
+            return
+        super().generate_enum()
+
+
 def _compile(schema: dict) -> Validator:
     schema = _strip_multiple_of(schema)
     schema.pop("$schema", None)  # compile as draft-04 semantics without fetching anything
-    return fastjsonschema.compile(schema, formats={"date-time": _is_timestamp})
+    formats = {"date-time": _is_timestamp}
+    # fastjsonschema.compile, with our code generator.
+    resolver = RefResolver.from_schema(schema, handlers={}, store={})
+    generator = _CodeGenerator(schema, resolver=resolver, formats=formats)
+    state = generator.global_state
+    exec(generator.func_code, state)  # code generated from the schemas, as compile() does
+    return functools.partial(state[resolver.get_scope_name()], custom_formats=formats)
 
 
 def _run(validators: dict[str, Validator], action: str, payload: dict) -> None:

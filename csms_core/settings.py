@@ -71,7 +71,9 @@ class Settings(BaseSettings):
         "asyncio", description="uvloop needs the csms-core[uvloop] extra."
     )
     gc_tuning: bool = Field(
-        False, description="Freeze start-up objects and collect less often (not yet shown to help)."
+        True,
+        description="Freeze start-up objects and collect less often (-22% server CPU per station "
+        "in a reconnect storm, -26 to -33% per message at a fixed rate).",
     )
     stall_warning_ms: float = Field(
         0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from .reader import BatchGet
+from .reader import BatchGet, BatchRead, Fetch
 from .writer import GroupCommit, Step
 
 
@@ -50,7 +50,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.writer = GroupCommit(self)
-        self._loaders: dict[Any, BatchGet] = {}
+        self._loaders: dict[Any, BatchRead] = {}
 
     def session(self) -> AsyncSession:
         return self.sessions()
@@ -65,6 +65,15 @@ class Database:
         if loader is None:
             loader = self._loaders[model] = BatchGet(self, model)
         return await loader.get(key)
+
+    def batched(self, name: str, fetch: Fetch, default: Any = None) -> BatchRead:
+        """A shared reader named ``name``: ``await reader.get(key)`` is ``fetch(session,
+        keys)[key]`` (or ``default``), one ``fetch`` for all lookups made meanwhile. For
+        reads on hot paths (every boot): thousands of stations, one query per batch."""
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = self._loaders[name] = BatchRead(self, fetch, default)
+        return loader
 
     async def write(self, *steps: Step) -> None:
         """Run these (statement, rows) steps atomically in the next group commit; returns

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.rpc import format_timestamp, parse_timestamp
 from csms_core.storage.types import utcnow
@@ -26,6 +27,20 @@ def store_of(app: Any) -> ReservationStore:
     if store is None:
         store = app.state[PLUGIN] = ReservationStore(app)
     return store
+
+
+async def _active_by_station(
+    session: AsyncSession, station_ids: Sequence[str]
+) -> dict[str, list[Reservation]]:
+    rows = await session.scalars(
+        select(Reservation)
+        .where(Reservation.station_id.in_(station_ids), Reservation.status == ACCEPTED)
+        .order_by(Reservation.reservation_id)
+    )
+    found: dict[str, list[Reservation]] = {}
+    for row in rows:
+        found.setdefault(row.station_id, []).append(row)
+    return found
 
 
 class ReservationStore:
@@ -67,12 +82,17 @@ class ReservationStore:
 
     async def active(self, station_id: str, connector_id: int | None = None) -> list[Reservation]:
         """Accepted reservations on a station (on one connector when given)."""
+        if connector_id is None:
+            # Every boot asks: concurrent boots (a reconnect storm) share one query.
+            reader = self.db.batched("reservation.active", _active_by_station, ())
+            return list(await reader.get(station_id))
         query = select(Reservation).where(
             Reservation.station_id == station_id, Reservation.status == ACCEPTED
         )
         if connector_id is not None:
             query = query.where(Reservation.connector_id == connector_id)
-        async with self.db.session() as session:
+        # A read session (SQLite: a plain one begins IMMEDIATE, taking the write lock).
+        async with self.db.read_session() as session:
             return list(await session.scalars(query.order_by(Reservation.reservation_id)))
 
     async def next_id(self) -> int:

@@ -28,7 +28,6 @@ from .validation import (
 log = logging.getLogger("csms.smartcharging")
 
 
-
 async def station_facts(app: Any, station_id: str, with_installed: bool = False) -> StationFacts:
     """What other plugins know about the station (hooks only: we never import them)."""
     transactions = await app.query("active_transactions", station_id=station_id) or []

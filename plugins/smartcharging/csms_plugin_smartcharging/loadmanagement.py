@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core.storage.types import utcnow
 
@@ -171,10 +172,15 @@ def _member_of(group: ChargingGroup, station_id: str, connector_id: int | None) 
     return None
 
 
+async def _enabled_groups(session: AsyncSession, keys: Sequence[Any]) -> dict[Any, Any]:
+    return {None: list(await session.scalars(select(ChargingGroup).where(ChargingGroup.enabled)))}
+
+
 async def groups_with(app: Any, station_id: str, connector_id: int | None = None) -> list[int]:
-    async with app.db.session() as session:
-        groups = await session.scalars(select(ChargingGroup).where(ChargingGroup.enabled))
-        return [g.id for g in groups if _member_of(g, station_id, connector_id)]
+    # Asked at every boot: concurrent callers (a reconnect storm) share one read.
+    reader = app.db.batched("smartcharging.enabled_groups", _enabled_groups, [])
+    groups = await reader.get(None)
+    return [g.id for g in groups if _member_of(g, station_id, connector_id)]
 
 
 # --- dividing and pushing -------------------------------------------------------------------
