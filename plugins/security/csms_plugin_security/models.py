@@ -30,3 +30,17 @@ class SecurityEvent(SecurityBase):
     timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     tech_info: Mapped[str | None] = mapped_column(String(255))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProfileState(SecurityBase):
+    """Per station: the profile it last connected with and an upgrade it accepted."""
+
+    __tablename__ = "security_profiles"
+
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connected_profile: Mapped[int | None] = mapped_column(Integer)
+    # Accepted ChangeConfiguration(SecurityProfile), not yet seen in use: the kernel's minimum
+    # is raised only once the station connects with it (A05.FR.08/09: it may fall back).
+    pending_profile: Mapped[int | None] = mapped_column(Integer)
+    pending_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

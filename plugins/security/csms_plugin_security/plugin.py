@@ -7,7 +7,7 @@ from typing import Any
 
 from csms_core import hookimpl
 
-from . import handlers
+from . import handlers, profiles
 from .models import SecurityBase
 
 NAME = "security"
@@ -35,3 +35,23 @@ def register_commands(cli: Any) -> None:
     from .cli import security
 
     cli.add_command(security)
+
+
+@hookimpl
+async def check_call(app: Any, station_id: str, action: str, payload: dict) -> None:
+    if action == profiles.CHANGE_CONFIGURATION:
+        await profiles.check(app, station_id, payload)
+
+
+@hookimpl
+async def call_completed(
+    app: Any, station_id: str, action: str, request: dict, response: Any, error: Any
+) -> None:
+    if action == profiles.CHANGE_CONFIGURATION:
+        await profiles.completed(app, station_id, request, response, error)
+
+
+@hookimpl
+def station_connected(app: Any, station_id: str, security_profile: int) -> None:
+    # In the background: a reconnect storm should not wait on this plugin's bookkeeping.
+    app.spawn(profiles.connected(app, station_id, security_profile))
