@@ -7,8 +7,9 @@ from typing import Any
 
 from csms_core import hookimpl
 
-from . import handlers, profiles
+from . import actions, handlers, profiles
 from .models import SecurityBase
+from .settings import SecuritySettings
 
 NAME = "security"
 
@@ -16,6 +17,17 @@ NAME = "security"
 @hookimpl
 def register_handlers(register: Any) -> None:
     register("SecurityEventNotification", handlers.security_event_notification)
+    register("SignCertificate", handlers.sign_certificate)
+
+
+@hookimpl
+def register_actions(register: Any) -> None:
+    actions.register(register)
+
+
+@hookimpl
+def register_settings(register: Any) -> None:
+    register(NAME, SecuritySettings)
 
 
 @hookimpl
@@ -49,6 +61,9 @@ async def call_completed(
 ) -> None:
     if action == profiles.CHANGE_CONFIGURATION:
         await profiles.completed(app, station_id, request, response, error)
+    elif action in actions.ACTIONS and error is not None:
+        # Answered calls are recorded by on_result; this records CALLERRORs and time-outs.
+        await actions.record(app, station_id, action, request, error=str(error))
 
 
 @hookimpl
