@@ -11,6 +11,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from csms_core import PayloadRejected
 from csms_core.security import check_password_rules
 
@@ -113,7 +115,9 @@ async def _authorization_key_completed(
 
 
 async def connected(app: Any, station_id: str, security_profile: int) -> None:
-    known = await state(app, station_id)
+    # The kernel's batched lookup: a reconnect storm costs a few queries, not one per station;
+    # and a station reconnecting with its usual profile costs no write.
+    known = await app.db.get(ProfileState, station_id)
     pending = known.pending_profile if known else None
     if pending is not None and security_profile >= pending:
         # A05.FR.09: it came back with the new profile: never a lower one again.
@@ -133,11 +137,19 @@ async def connected(app: Any, station_id: str, security_profile: int) -> None:
 
 
 async def _save(app: Any, station_id: str, **values: Any) -> None:
-    async with app.db.session() as session, session.begin():
-        row = await session.get(ProfileState, station_id)
-        if row is None:
-            row = ProfileState(station_id=station_id)
-            session.add(row)
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.updated_at = datetime.now(UTC)
+    for attempt in (1, 2):
+        try:
+            async with app.db.session() as session, session.begin():
+                row = await session.get(ProfileState, station_id)
+                if row is None:
+                    row = ProfileState(station_id=station_id)
+                    session.add(row)
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.updated_at = datetime.now(UTC)
+            return
+        except IntegrityError:
+            # A connection's bookkeeping and an upgrade's answer created the row at once:
+            # the second time round it exists and is updated.
+            if attempt == 2:
+                raise

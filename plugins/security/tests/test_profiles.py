@@ -312,3 +312,15 @@ async def test_cli_set_key_and_upgrade(csms: Any, connect: Any) -> None:
     assert result.exit_code == 0, result.output
     result = await asyncio.to_thread(runner.invoke, security_command, ["profile", "CP1", *options])
     assert json.loads(result.output)["pendingProfile"] == 1
+
+
+async def test_concurrent_bookkeeping_creates_one_row(csms: Any) -> None:
+    """A connection's record and an upgrade's answer may create a station's row at once."""
+    from csms_plugin_security import profiles
+
+    await asyncio.gather(
+        *(profiles._save(csms, "CPX", connected_profile=n % 2) for n in range(4)),
+        profiles._save(csms, "CPX", pending_profile=2),
+    )
+    known = await profiles.state(csms, "CPX")
+    assert known is not None and known.pending_profile == 2
