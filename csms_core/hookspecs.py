@@ -125,8 +125,10 @@ def shutdown(app: Any) -> None:
 
 
 @hookspec
-def station_connected(app: Any, station_id: str) -> None:
-    """A station opened an OCPP session."""
+def station_connected(app: Any, station_id: str, security_profile: int) -> None:
+    """A station opened an OCPP session; ``security_profile`` is the whitepaper profile it
+    connected with (0: neither Basic auth nor a client certificate, 1: Basic auth, 2: Basic
+    auth over TLS, 3: TLS with a client certificate naming the station)."""
 
 
 @hookspec

@@ -119,6 +119,7 @@ class OcppServer:
             return _refuse(connection, http.HTTPStatus.FORBIDDEN, "station disabled")
         if station.password_hash is None and self.settings.require_password:
             return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "station has no password")
+        basic = False
         if station.password_hash is not None:
             credentials = parse_basic_auth(request.headers.get("Authorization"))
             if (
@@ -133,15 +134,32 @@ class OcppServer:
                 )
                 response.headers["WWW-Authenticate"] = 'Basic realm="csms", charset="UTF-8"'
                 return response
+            basic = True
+        common_name = _client_common_name(connection)
         if self.settings.tls_ca:
-            common_name = _client_common_name(connection)
             if common_name != station_id:
                 self.limiter.failed(source)
                 log.warning(
                     "client certificate CN %r does not match station %r", common_name, station_id
                 )
                 return _refuse(connection, http.HTTPStatus.FORBIDDEN, "certificate does not match")
+        profile = security_profile(
+            tls=connection.transport.get_extra_info("ssl_object") is not None,
+            basic=basic,
+            client_certificate=common_name == station_id,
+        )
+        if profile < station.min_security_profile:
+            # Whitepaper A05.FR.09: once upgraded, a station may not come back lower.
+            self.limiter.failed(source)
+            log.warning(
+                "station %r connected with security profile %s, below its minimum %s",
+                station_id,
+                profile,
+                station.min_security_profile,
+            )
+            return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "security profile too low")
         connection.station_id = station_id  # type: ignore[attr-defined]
+        connection.security_profile = profile  # type: ignore[attr-defined]
         connection.registration_status = station.registration_status  # type: ignore[attr-defined]
         return None
 
@@ -156,7 +174,12 @@ class OcppServer:
         log.info("%s connected from %s", station_id, session.remote_address)
         try:
             await self.app.stations.mark_connected(station_id, self.app.node_id)
-            await self.app.plugins.fire("station_connected", app=self.app, station_id=station_id)
+            await self.app.plugins.fire(
+                "station_connected",
+                app=self.app,
+                station_id=station_id,
+                security_profile=connection.security_profile,  # type: ignore[attr-defined]
+            )
             await session.run()
         finally:
             await self.app.router.detach(session)
@@ -164,6 +187,16 @@ class OcppServer:
                 await self.app.stations.mark_disconnected(station_id, self.app.node_id)
             log.info("%s disconnected", station_id)
             await self.app.plugins.fire("station_disconnected", app=self.app, station_id=station_id)
+
+
+def security_profile(tls: bool, basic: bool, client_certificate: bool) -> int:
+    """The whitepaper's profile a connection used: 3 TLS with a client certificate naming the
+    station, 2 Basic auth over TLS, 1 Basic auth without TLS, 0 none of these."""
+    if tls and client_certificate:
+        return 3
+    if basic:
+        return 2 if tls else 1
+    return 0
 
 
 def _refuse(connection: ServerConnection, status: http.HTTPStatus, reason: str) -> Response:

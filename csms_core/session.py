@@ -241,7 +241,9 @@ class StationSession:
             try:
                 text = rpc.encode_call(message_id, action, payload)
                 if self._debug:
-                    frames_log.debug("%s <- %s", self.id, text)
+                    frames_log.debug(
+                        "%s <- %s", self.id, _loggable(text, message_id, action, payload)
+                    )
                 try:
                     await self.ws.send(text)
                 except ConnectionClosed:
@@ -255,3 +257,11 @@ class StationSession:
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         await self.ws.close(code, reason)
+
+
+def _loggable(text: str, message_id: str, action: str, payload: dict) -> str:
+    """The frame as the debug log may show it: never a station's new AuthorizationKey
+    (whitepaper A01.FR.09: passwords not in clear text in log files)."""
+    if action == "ChangeConfiguration" and payload.get("key") == "AuthorizationKey":
+        return rpc.encode_call(message_id, action, {**payload, "value": "***"})
+    return text

@@ -54,6 +54,7 @@ class StationStore:
             "password_hash": hash_password(password) if password else None,
             "enabled": True,
             "created_at": utcnow(),
+            "min_security_profile": 0,
         }
         await self.db.write((_INSERT, values))
         return Station(**values)

@@ -39,6 +39,10 @@ async def test_station_lifecycle(api, csms, connect, test_plugin):
 
     patched = await api.patch("/stations/CP3", json={"password": TEST_PASSWORD + "x"})
     assert patched.json()["securityProfile"] == 1
+    assert patched.json()["minSecurityProfile"] == 0
+    patched = await api.patch("/stations/CP3", json={"minSecurityProfile": 2})
+    assert patched.json()["minSecurityProfile"] == 2
+    assert (await api.patch("/stations/CP3", json={"minSecurityProfile": 4})).status_code == 422
 
     assert (await api.delete("/stations/CP1")).status_code == 204
     await eventually(lambda: cp.ws.close_code is not None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import ssl
 
 import pytest
@@ -11,8 +12,9 @@ import trustme
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
+from csms_core import hookimpl
 from csms_core.security import hash_password, verify_password
-from csms_core.testing import TEST_PASSWORD, ChargePoint, ocpp_url
+from csms_core.testing import TEST_PASSWORD, ChargePoint, eventually, ocpp_url
 
 
 async def refused_status(url: str, headers: dict | None = None, ssl_context=None) -> int:
@@ -144,3 +146,89 @@ async def test_client_certificate_must_match_station_profile_3(
             f"{ocpp_url(app)}/CP1", subprotocols=["ocpp1.6"], ssl=client_context(ca)
         ) as ws:
             await ws.recv()
+
+
+# --- minimum security profile (whitepaper A05.FR.09) -----------------------------------------
+
+
+class ProfileObserver:
+    def __init__(self) -> None:
+        self.profiles: dict[str, int] = {}
+
+    @hookimpl
+    def station_connected(self, station_id: str, security_profile: int) -> None:
+        self.profiles[station_id] = security_profile
+
+
+async def test_minimum_profile_1_refuses_a_station_without_password(csms):
+    await csms.stations.create("CP1")
+    await csms.stations.update("CP1", min_security_profile=1)
+    assert await refused_status(f"{ocpp_url(csms)}/CP1") == 401
+    await csms.stations.update("CP1", password=TEST_PASSWORD)
+    async with ChargePoint(ocpp_url(csms), "CP1", TEST_PASSWORD) as cp:
+        assert (await cp.boot())["status"] == "Accepted"
+
+
+async def test_minimum_profile_2_refuses_plain_ws_even_with_the_right_password(csms):
+    await csms.stations.create("CP1", TEST_PASSWORD)
+    await csms.stations.update("CP1", min_security_profile=2)
+    assert await refused_status(f"{ocpp_url(csms)}/CP1", basic("CP1", TEST_PASSWORD)) == 401
+
+
+async def test_minimum_profile_over_tls(make_csms, test_plugin, ca, server_cert):
+    cert, key, _ = server_cert
+    app = await make_csms(plugins=[("t", test_plugin)], tls_cert=cert, tls_key=key)
+    await app.stations.create("CP1", TEST_PASSWORD)
+    await app.stations.update("CP1", min_security_profile=2)
+    async with ChargePoint(ocpp_url(app), "CP1", TEST_PASSWORD, ssl_context=client_context(ca)):
+        pass
+    await app.stations.update("CP1", min_security_profile=3)  # no client certificates here
+    url = f"{ocpp_url(app)}/CP1"
+    headers = basic("CP1", TEST_PASSWORD)
+    assert await refused_status(url, headers, ssl_context=client_context(ca)) == 401
+
+
+async def test_station_connected_names_the_profile_used(make_csms, test_plugin, ca, server_cert):
+    observer = ProfileObserver()
+    plain = await make_csms(plugins=[("t", test_plugin), ("o", observer)])
+    await plain.stations.create("P0")
+    await plain.stations.create("P1", TEST_PASSWORD)
+    async with (
+        ChargePoint(ocpp_url(plain), "P0"),
+        ChargePoint(ocpp_url(plain), "P1", TEST_PASSWORD),
+    ):
+        await eventually(lambda: len(observer.profiles) == 2)
+    cert, key, ca_path = server_cert
+    tls = await make_csms(plugins=[("t", test_plugin), ("o", observer)], tls_cert=cert, tls_key=key)
+    await tls.stations.create("P2", TEST_PASSWORD)
+    async with ChargePoint(ocpp_url(tls), "P2", TEST_PASSWORD, ssl_context=client_context(ca)):
+        await eventually(lambda: "P2" in observer.profiles)
+    mutual = await make_csms(
+        plugins=[("t", test_plugin), ("o", observer)], tls_cert=cert, tls_key=key, tls_ca=ca_path
+    )
+    await mutual.stations.create("P3")
+    async with ChargePoint(ocpp_url(mutual), "P3", ssl_context=client_context(ca, "P3")):
+        await eventually(lambda: "P3" in observer.profiles)
+    assert observer.profiles == {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
+
+
+async def test_new_authorization_key_is_not_in_the_frame_log(make_csms, caplog):
+    class Owner:
+        @hookimpl
+        def register_actions(self, register):
+            register("ChangeConfiguration")
+
+    app = await make_csms(plugins=[("owner", Owner())])
+    await app.stations.create("CP1")
+    secret = "fedcba9876543210fedcba98"
+    with caplog.at_level(logging.DEBUG, logger="csms.frames"):
+        async with ChargePoint(ocpp_url(app), "CP1") as cp:
+            # The session reads the level when it opens.
+            cp.answer("ChangeConfiguration", {"status": "Accepted"})
+            payload = {"key": "AuthorizationKey", "value": secret}
+            assert await app.call("CP1", "ChangeConfiguration", payload) == {"status": "Accepted"}
+            other = {"key": "HeartbeatInterval", "value": "60"}
+            await app.call("CP1", "ChangeConfiguration", other)
+    assert "AuthorizationKey" in caplog.text and "***" in caplog.text
+    assert "HeartbeatInterval" in caplog.text  # other frames as they are
+    assert secret not in caplog.text

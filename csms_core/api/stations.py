@@ -27,6 +27,13 @@ class StationCreate(ApiModel):
 class StationPatch(ApiModel):
     password: str | None = Field(None, description="New password; empty string removes it.")
     enabled: bool | None = None
+    min_security_profile: int | None = Field(
+        None,
+        ge=0,
+        le=3,
+        description="Lowest security profile the station may connect with. Lowering it is "
+        "the operator's way outside OCPP (whitepaper A00.FR.005).",
+    )
 
 
 class Connector(ApiModel):
@@ -42,6 +49,9 @@ class StationOut(ApiModel):
     connected: bool
     enabled: bool
     security_profile: int = Field(description="0: no password, 1: Basic auth.")
+    min_security_profile: int = Field(
+        0, description="Connections with a lower security profile are refused (0: any)."
+    )
     registration_status: str | None
     last_seen: datetime | None
     last_boot_at: datetime | None
@@ -141,6 +151,8 @@ async def patch_station(station_id: str, body: StationPatch, app: AppDep) -> Sta
             values["password"] = body.password
     if body.enabled is not None:
         values["enabled"] = body.enabled
+    if body.min_security_profile is not None:
+        values["min_security_profile"] = body.min_security_profile
     if values:
         await app.stations.update(station_id, **values)
     if body.enabled is False:

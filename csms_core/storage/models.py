@@ -42,6 +42,9 @@ class Station(KernelBase):
     last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime())
     connected_node: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The lowest security profile the station may connect with (whitepaper A05.FR.09: after
+    # an upgrade, never a lower one again); 0: any. Raised over OCPP, lowered only by an operator.
+    min_security_profile: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiKey(KernelBase):

@@ -99,6 +99,9 @@ async def on_change_configuration(app: Any, station_id: str, request: dict, resp
     """The station took the value (now or after a reboot): keep the snapshot current."""
     if response.get("status") not in ("Accepted", "RebootRequired"):
         return
+    if request["key"] == "AuthorizationKey":
+        # Write-only (whitepaper 7.2): a station's password is never kept in clear text.
+        return
     async with app.db.session() as session, session.begin():
         row = await session.get(ConfigurationValue, (station_id, request["key"]))
         if row is None:

@@ -293,3 +293,16 @@ async def test_get_configuration_on_boot_when_enabled(make_csms: Any, monkeypatc
         assert await app.query("station_configuration", station_id="CP1") == {
             "NumberOfConnectors": "2"
         }
+
+
+async def test_authorization_key_is_not_kept_in_the_configuration_snapshot(
+    cp: Any, api: Any, csms: Any
+) -> None:
+    cp.answer("ChangeConfiguration", {"status": "Accepted"})
+    secret = "0123456789abcdef0123456789abcdef"
+    response = await api.post(
+        "/stations/CP1/configuration", json={"key": "AuthorizationKey", "value": secret}
+    )
+    assert response.json() == {"status": "Accepted"}
+    snapshot = await csms.query("station_configuration", station_id="CP1")
+    assert not snapshot or secret not in snapshot.values()

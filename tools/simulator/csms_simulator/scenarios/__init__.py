@@ -54,6 +54,13 @@ ACTION_PLUGINS = {
     **dict.fromkeys("ReserveNow CancelReservation".split(), "reservation"),
     **dict.fromkeys("SendLocalList GetLocalListVersion".split(), "localauth"),
     "TriggerMessage": "remotetrigger",
+    **dict.fromkeys(
+        (
+            "SecurityEventNotification SignCertificate CertificateSigned InstallCertificate "
+            "DeleteCertificate GetInstalledCertificateIds ExtendedTriggerMessage"
+        ).split(),
+        "security",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""Transport (OCPP-J) and security-profile cases that run against any server.
+"""Transport (OCPP-J), security-profile and security-whitepaper cases that run against any
+server.
 
 TC_086/TC_087 (TLS) need a server started with particular certificates; they live in the
 pytest suite (tests/conformance/test_security.py).
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import uuid
 
 from websockets.exceptions import InvalidStatus
 
+from csms_core.rpc import utc_now_iso
 from csms_core.testing import ChargePoint
 
-from . import Context, Skip, scenario
+from . import BOOT, Context, Skip, scenario
 
 
 async def _refused(ctx: Context, cp: ChargePoint) -> int:
@@ -184,3 +187,127 @@ async def neg_station_callerror(ctx: Context) -> None:
     _call, response = await ctx.csms_sends(cp, "ClearCache", {}, None, error="InternalError")
     assert response.status_code == 502
     assert json.loads(response.text).get("errorCode") == "InternalError"
+
+
+# --- security whitepaper messages (the security plugin) ---------------------------------------
+
+# A self-signed CA certificate (EC P-256, CA:TRUE) to install; only its bytes matter here.
+ROOT_PEM = """-----BEGIN CERTIFICATE-----
+MIIBbDCCAROgAwIBAgIEXOehEDAKBggqhkjOPQQDAjA0MRkwFwYDVQQDDBBTY2Vu
+YXJpbyBSb290IENBMRcwFQYDVQQKDA5jc21zLXNpbXVsYXRvcjAeFw0yNjAxMDEw
+MDAwMDBaFw0zNjAxMDEwMDAwMDBaMDQxGTAXBgNVBAMMEFNjZW5hcmlvIFJvb3Qg
+Q0ExFzAVBgNVBAoMDmNzbXMtc2ltdWxhdG9yMFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAENlqALPF8sEo/HtFwSfY/f4rMP+CLfcK6iDCEIG7OA2W+Yzog9GCigg0X
+XbABbKeYGw/HW9ab1/BTIpEiUDEtsqMTMBEwDwYDVR0TAQH/BAUwAwEB/zAKBggq
+hkjOPQQDAgNHADBEAh9Dk375sIR+wkQzPKxgMXxuW4WREazwXDr24fzKBbyVAiEA
+zIMjrgsnF0NDIZcnOl5kIXhq5t9p/s1f3Qxg5b4tR6M=
+-----END CERTIFICATE-----
+"""
+
+# The hash data a station reports for it (whitepaper 6.1); the hashes are stand-ins: the CSMS
+# sends back what the station reported.
+ROOT_HASH_DATA = {
+    "hashAlgorithm": "SHA256",
+    "issuerNameHash": "ab" * 32,
+    "issuerKeyHash": "cd" * 32,
+    "serialNumber": "5ce7a110",
+}
+
+
+@scenario(
+    "TC_073",
+    "Update Charge Point password for HTTP Basic Authentication",
+    "Security",
+    requires="ChangeConfiguration SecurityEventNotification",
+)
+async def tc_073_authorization_key(ctx: Context) -> None:
+    cp = await ctx.station("CP")
+    old = ctx.passwords[cp.station_id]
+    new = secrets.token_hex(20)
+    payload = {"key": "AuthorizationKey", "value": new}
+    call, response = await ctx.csms_sends(
+        cp, "ChangeConfiguration", payload, {"status": "Accepted"}
+    )
+    assert call.payload == payload
+    assert response.status_code == 200 and response.json() == {"status": "Accepted"}
+    # The station reconnects with the new key; the old one is refused from now on (A01.FR.03).
+    await cp.close()
+    stale = ChargePoint(ctx.ocpp_url, cp.station_id, old, ctx.ssl_context)
+    assert await _refused(ctx, stale) == 401
+    ctx.passwords[cp.station_id] = new
+    again = await ctx.connect("CP", password=new)
+    assert (await ctx.call(again, "BootNotification", BOOT))["status"] == "Accepted"
+
+
+@scenario(
+    "TC_075_1",
+    "Install a certificate on the Charge Point: CentralSystemRootCertificate",
+    "Security",
+    requires="InstallCertificate",
+)
+async def tc_075_1_install_central_system_root(ctx: Context) -> None:
+    await _install(ctx, "CentralSystemRootCertificate")
+
+
+@scenario(
+    "TC_075_2",
+    "Install a certificate on the Charge Point: ManufacturerRootCertificate",
+    "Security",
+    requires="InstallCertificate",
+)
+async def tc_075_2_install_manufacturer_root(ctx: Context) -> None:
+    await _install(ctx, "ManufacturerRootCertificate")
+
+
+async def _install(ctx: Context, certificate_type: str) -> None:
+    cp = await ctx.station("CP")
+    payload = {"certificateType": certificate_type, "certificate": ROOT_PEM}
+    call, response = await ctx.csms_sends(cp, "InstallCertificate", payload, {"status": "Accepted"})
+    assert call.payload == payload
+    assert response.status_code == 200 and response.json() == {"status": "Accepted"}
+
+
+@scenario(
+    "TC_076",
+    "Delete a specific certificate from the Charge Point",
+    "Security",
+    requires="GetInstalledCertificateIds DeleteCertificate",
+)
+async def tc_076_delete_certificate(ctx: Context) -> None:
+    cp = await ctx.station("CP")
+    hash_data = ROOT_HASH_DATA
+    query = {"certificateType": "CentralSystemRootCertificate"}
+    answer = {"status": "Accepted", "certificateHashData": [hash_data]}
+    call, response = await ctx.csms_sends(cp, "GetInstalledCertificateIds", query, answer)
+    assert call.payload == query
+    assert response.status_code == 200 and response.json() == answer
+    delete = {"certificateHashData": hash_data}
+    call, response = await ctx.csms_sends(cp, "DeleteCertificate", delete, {"status": "Accepted"})
+    assert call.payload == delete
+    assert response.status_code == 200 and response.json() == {"status": "Accepted"}
+
+
+@scenario(
+    "TC_077",
+    "Invalid ChargePointCertificate security event",
+    "Security",
+    requires="SecurityEventNotification",
+)
+async def tc_077_invalid_charge_point_certificate(ctx: Context) -> None:
+    await _security_event(ctx, "InvalidChargePointCertificate")
+
+
+@scenario(
+    "TC_078",
+    "Invalid CentralSystemCertificate security event",
+    "Security",
+    requires="SecurityEventNotification",
+)
+async def tc_078_invalid_central_system_certificate(ctx: Context) -> None:
+    await _security_event(ctx, "InvalidCentralSystemCertificate")
+
+
+async def _security_event(ctx: Context, kind: str) -> None:
+    cp = await ctx.station("CP")
+    event = {"type": kind, "timestamp": utc_now_iso(), "techInfo": "scenario"}
+    assert await ctx.call(cp, "SecurityEventNotification", event) == {}

@@ -1,0 +1,3 @@
+from csms_core.storage.migrate import run_env
+
+run_env()
