@@ -11,6 +11,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from csms_core import PayloadRejected
@@ -133,7 +135,33 @@ async def connected(app: Any, station_id: str, security_profile: int) -> None:
             pending_since=None,
         )
     elif known is None or known.connected_profile != security_profile:
-        await _save(app, station_id, connected_profile=security_profile)
+        # Group commit: a storm of first connections is a few transactions, not thousands.
+        row = {
+            "station_id": station_id,
+            "connected_profile": security_profile,
+            "updated_at": datetime.now(UTC),
+        }
+        await app.db.write((_connected_upsert(app.db.engine.dialect.name), row))
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _connected_upsert(dialect: str) -> Any:
+    """INSERT .. ON CONFLICT DO UPDATE of the profile a station connected with, built once;
+    a pending upgrade in the same row is left alone."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        base = insert_(ProfileState)
+        statement = _UPSERTS[dialect] = base.on_conflict_do_update(
+            index_elements=["station_id"],
+            set_={
+                "connected_profile": base.excluded.connected_profile,
+                "updated_at": base.excluded.updated_at,
+            },
+        )
+    return statement
 
 
 async def _save(app: Any, station_id: str, **values: Any) -> None:
