@@ -38,6 +38,7 @@ _BOOTED = (
         }
     )
 )
+LAST_SEEN_SLICE = 500
 _LAST_SEEN = update(Station).where(_BY_ID).values(last_seen=bindparam("b_seen"))
 
 
@@ -137,14 +138,10 @@ class StationStore:
             )
 
     async def save_last_seen(self, seen: dict[str, float]) -> None:
-        if not seen:
-            return
-        await self.db.write(
-            (
-                _LAST_SEEN,
-                [
-                    {"b_id": sid, "b_seen": datetime.fromtimestamp(ts, UTC)}
-                    for sid, ts in seen.items()
-                ],
-            )
-        )
+        rows = [
+            {"b_id": sid, "b_seen": datetime.fromtimestamp(ts, UTC)} for sid, ts in seen.items()
+        ]
+        # In slices, one per group commit: 10,000 updates in one commit would hold the event
+        # loop (the SQLite writer runs on it) for tens of milliseconds, every station waiting.
+        for start in range(0, len(rows), LAST_SEEN_SLICE):
+            await self.db.write((_LAST_SEEN, rows[start : start + LAST_SEEN_SLICE]))
