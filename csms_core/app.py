@@ -63,7 +63,9 @@ class Csms:
         for action, request_schema, response_schema in self.registry.schemas:
             self.schemas.add(action, request_schema, response_schema)
         self.node_id = settings.node_id or f"{socket.gethostname()}-{os.getpid()}"
-        self.db = Database(settings.effective_database_url)
+        self.db = Database(
+            settings.effective_database_url, commit_delay=settings.commit_delay_ms / 1000
+        )
         self.stations = StationStore(self.db)
         self.watchers = Watchers()
         self.router: CallRouter = make_router(self)  # LocalRouter unless cluster_url is set

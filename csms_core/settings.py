@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="Freeze start-up objects and collect less often (-22% server CPU per station "
         "in a reconnect storm, -26 to -33% per message at a fixed rate).",
     )
+    commit_delay_ms: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        description="Group commit: wait this long for more writes to join a batch, ms (0: none).",
+    )
     stall_warning_ms: float = Field(
         0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."
     )

@@ -14,7 +14,7 @@ from .writer import GroupCommit, Step
 
 
 class Database:
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, commit_delay: float = 0.0) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"echo": echo}
@@ -49,7 +49,7 @@ class Database:
             _tune_sqlite(self.write_engine, busy_timeout_ms=0, autocheckpoint=False)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        self.writer = GroupCommit(self)
+        self.writer = GroupCommit(self, commit_delay=commit_delay)
         self._loaders: dict[Any, BatchRead] = {}
 
     def session(self) -> AsyncSession:
