@@ -56,6 +56,9 @@ def build_api(app: Csms) -> FastAPI:
     return api
 
 
+SHUTDOWN_GRACE_SECONDS = 10
+
+
 class _EmbeddedServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -87,6 +90,9 @@ class ApiServer:
             log_config=None,
             access_log=False,
             lifespan="off",
+            # At shutdown, requests in flight get this long; then they are cancelled, so a
+            # client that never finishes reading cannot keep the node from stopping.
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             ssl_certfile=str(s.tls_cert) if s.tls_cert else None,
             ssl_keyfile=str(s.tls_key) if s.tls_key else None,
         )
