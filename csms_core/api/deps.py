@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -34,6 +34,14 @@ def get_app(request: Request) -> Any:
 
 
 AppDep = Annotated["Csms", Depends(get_app)]
+
+
+async def registered_station(app: Any, station_id: str) -> Any:
+    """The station's record, or 404: for every route under ``/stations/{station_id}``."""
+    station = await app.stations.get(station_id)
+    if station is None:
+        raise HTTPException(404, f"station {station_id!r} is not registered")
+    return station
 
 
 class Page(ApiModel):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, HTTPException, Query
 from pydantic import Field
 
 from ..security import check_password_rules
 from ..storage.models import Station
-from .deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from .deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep, registered_station
 
 router = APIRouter(tags=["stations"])
 
@@ -93,13 +93,6 @@ async def describe(app: Any, station: Station, connected: bool, details: bool) -
     return out
 
 
-async def _get_station(app: Any, station_id: str) -> Station:
-    station = await app.stations.get(station_id)
-    if station is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"station {station_id!r} is not registered")
-    return station
-
-
 @router.post("/stations", status_code=201, response_model=StationOut, response_model_by_alias=True)
 async def create_station(body: StationCreate, app: AppDep) -> StationOut:
     if body.password is not None:
@@ -131,13 +124,13 @@ async def list_stations(
 
 @router.get("/stations/{station_id}", response_model=StationOut)
 async def get_station(station_id: str, app: AppDep) -> StationOut:
-    station = await _get_station(app, station_id)
+    station = await registered_station(app, station_id)
     return await describe(app, station, await app.router.is_connected(station_id), details=True)
 
 
 @router.patch("/stations/{station_id}", response_model=StationOut)
 async def patch_station(station_id: str, body: StationPatch, app: AppDep) -> StationOut:
-    await _get_station(app, station_id)
+    await registered_station(app, station_id)
     values: dict[str, Any] = {}
     if body.password is not None:
         if body.password == "":
@@ -162,7 +155,7 @@ async def patch_station(station_id: str, body: StationPatch, app: AppDep) -> Sta
 
 @router.delete("/stations/{station_id}", status_code=204)
 async def delete_station(station_id: str, app: AppDep) -> None:
-    await _get_station(app, station_id)
+    await registered_station(app, station_id)
     await app.router.disconnect(station_id, 1008, "station removed")
     if await app.stations.delete(station_id):
         # After the commit: plugins clean up for a station that is gone for good.

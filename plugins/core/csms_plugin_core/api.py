@@ -12,7 +12,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import Field, ValidationError
 from sqlalchemy import Select, func, select, update
 
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.api.deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    PageDep,
+    registered_station,
+)
 
 from . import store
 from .models import (
@@ -558,11 +564,6 @@ def _meter_out(row: MeterValue) -> MeterValueOut:
 # --- per station --------------------------------------------------------------------------
 
 
-async def _station(app: Any, station_id: str) -> None:
-    if await app.stations.get(station_id) is None:
-        raise HTTPException(404, f"station {station_id!r} is not registered")
-
-
 class ConfigurationItem(ApiModel):
     key: str
     value: str | None
@@ -589,7 +590,7 @@ class ConfigurationFetch(ApiModel):
 )
 async def get_configuration(station_id: str, app: AppDep) -> ConfigurationOut:
     """The last GetConfiguration snapshot (kept current by accepted ChangeConfiguration)."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     async with app.db.session() as session:
         rows = await store.configuration(session, station_id)
     items = [
@@ -646,7 +647,7 @@ async def status_history(
     connector_id: Annotated[int | None, Query(alias="connectorId")] = None,
 ) -> StatusHistory:
     """Every StatusNotification, newest first."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     query = select(StatusEvent).where(StatusEvent.station_id == station_id)
     if connector_id is not None:
         query = query.where(StatusEvent.connector_id == connector_id)
@@ -688,9 +689,7 @@ class RegistrationOut(ApiModel):
     "/stations/{station_id}/registration", response_model=RegistrationOut, tags=["stations"]
 )
 async def get_registration(station_id: str, app: AppDep) -> RegistrationOut:
-    station = await app.stations.get(station_id)
-    if station is None:
-        raise HTTPException(404, f"station {station_id!r} is not registered")
+    station = await registered_station(app, station_id)
     async with app.db.session() as session:
         row = await session.get(Registration, station_id)
     default = app.settings_for("core").registration_status
@@ -707,7 +706,7 @@ async def get_registration(station_id: str, app: AppDep) -> RegistrationOut:
 )
 async def put_registration(station_id: str, body: RegistrationIn, app: AppDep) -> RegistrationOut:
     """Set how this station's boots are answered. Takes effect at its next BootNotification."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     async with app.db.session() as session, session.begin():
         row = await session.get(Registration, station_id)
         if body.status is None:
@@ -810,7 +809,7 @@ async def station_meter_values(
     transaction_id: Annotated[int | None, Query(alias="transactionId")] = None,
 ) -> MeterValueList:
     """Every sampled value the station sent (in or outside transactions), newest first."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     query = select(MeterValue).where(MeterValue.station_id == station_id)
     if connector_id is not None:
         query = query.where(MeterValue.connector_id == connector_id)

@@ -14,7 +14,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import Field, model_validator
 
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.api.deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    PageDep,
+    registered_station,
+)
 from csms_core.errors import CallFailed
 from csms_core.files import SharedFilesError
 
@@ -227,11 +233,6 @@ async def publish_or_refuse(app: Any, key: str) -> None:
         raise HTTPException(503, f"the file could not be stored: {exc}") from None
 
 
-async def require_station(app: Any, station_id: str) -> None:
-    if await app.stations.get(station_id) is None:
-        raise HTTPException(404, f"station {station_id!r} is not registered")
-
-
 async def receive_or_refuse(request: Request, path: Path, max_size: int, **kwargs: Any) -> Any:
     try:
         return await receive(request, path, max_size, **kwargs)
@@ -327,7 +328,7 @@ async def update_firmware(
 @router.get("/stations/{station_id}/firmware", response_model=FirmwareStateOut)
 async def firmware_state(station_id: str, app: AppDep) -> FirmwareStateOut:
     """The station's firmware status (last FirmwareStatusNotification), history and updates."""
-    await require_station(app, station_id)
+    await registered_station(app, station_id)
     events = await store.status_history(app, FirmwareStatusEvent, station_id)
     updates = await store.list_updates(app, station_id)
     last = events[-1] if events else None
@@ -401,7 +402,7 @@ async def request_diagnostics(
 async def diagnostics_state(station_id: str, app: AppDep) -> DiagnosticsStateOut:
     """The station's diagnostics status (last DiagnosticsStatusNotification), history and
     GetDiagnostics requests with their uploaded files."""
-    await require_station(app, station_id)
+    await registered_station(app, station_id)
     events = await store.status_history(app, DiagnosticsStatusEvent, station_id)
     requests = await store.list_diagnostics_requests(app, station_id)
     last = events[-1] if events else None
@@ -431,7 +432,7 @@ async def diagnostics_state(station_id: str, app: AppDep) -> DiagnosticsStateOut
 @router.get("/stations/{station_id}/diagnostics/files", response_model=DiagnosticsFileList)
 async def list_diagnostics_files(station_id: str, app: AppDep) -> DiagnosticsFileList:
     """Files the station uploaded to this CSMS, newest first."""
-    await require_station(app, station_id)
+    await registered_station(app, station_id)
     rows = await store.diagnostics_files(app, station_id)
     return DiagnosticsFileList(items=[f for r in rows if (f := file_out(r)) is not None])
 
@@ -447,7 +448,7 @@ async def download_diagnostics_file(station_id: str, name: str, app: AppDep) -> 
         check_file_name(name)
     except UploadRefused as exc:
         raise HTTPException(exc.status_code, exc.detail) from None
-    await require_station(app, station_id)
+    await registered_station(app, station_id)
     for row in await store.diagnostics_files(app, station_id):
         if row.file_name == name and row.token is not None:
             return await file_response(app, diagnostics_key(row.token), name)

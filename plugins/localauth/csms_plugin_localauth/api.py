@@ -9,7 +9,13 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field
 
 from csms_core import PayloadRejected
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.api.deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    PageDep,
+    registered_station,
+)
 
 router = APIRouter(tags=["local authorization list"])
 
@@ -185,14 +191,9 @@ async def delete_auth_list(list_id: int, app: AppDep) -> None:
 # --- a station's list -------------------------------------------------------------------
 
 
-async def _station(app: Any, station_id: str) -> None:
-    if await app.stations.get(station_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"station {station_id!r} is not registered")
-
-
 @router.get("/stations/{station_id}/auth-list", response_model=AssignmentOut)
 async def get_assignment(station_id: str, app: AppDep) -> AssignmentOut:
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     state = await _local(app).store.state(station_id)
     return AssignmentOut(station_id=station_id, auth_list_id=state and state.auth_list_id)
 
@@ -200,7 +201,7 @@ async def get_assignment(station_id: str, app: AppDep) -> AssignmentOut:
 @router.put("/stations/{station_id}/auth-list", response_model=AssignmentOut)
 async def put_assignment(station_id: str, body: Assignment, app: AppDep) -> AssignmentOut:
     """Which tags go to the station: an authorization list, or null for every valid tag."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     local = _local(app)
     if body.auth_list_id is not None and await local.store.get_list(body.auth_list_id) is None:
         raise HTTPException(422, f"authorization list {body.auth_list_id} does not exist")
@@ -224,7 +225,7 @@ async def push_local_list(
     accepted last (nothing when nothing changed). Versions are chosen for you. 422: the list
     would exceed the station's LocalAuthListMaxLength (nothing sent).
     """
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     local = _local(app)
     report = await local.push(
         station_id, body.update_type, timeout
@@ -245,7 +246,7 @@ async def show_local_list(
     """What the station last accepted (a mirror kept from its answers)."""
     from .lists import differences, full_entries
 
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     local = _local(app)
     state = await local.store.state(station_id)
     mirror = await local.store.mirror(station_id)

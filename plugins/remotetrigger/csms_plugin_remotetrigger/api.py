@@ -8,10 +8,16 @@ import contextlib
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import Field
 
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.api.deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    PageDep,
+    registered_station,
+)
 
 from . import actions
 from .waiters import first_match
@@ -101,8 +107,7 @@ async def trigger(station_id: str, body: TriggerRequest, app: AppDep) -> Any:
 @router.get("/stations/{station_id}/triggers", response_model=TriggerList)
 async def list_triggers(station_id: str, app: AppDep, page: PageDep) -> TriggerList:
     """The station's triggers, newest first."""
-    if await app.stations.get(station_id) is None:
-        raise HTTPException(404, f"station {station_id!r} is not registered")
+    await registered_station(app, station_id)
     rows, total = await actions.history(app, station_id, page.offset, page.limit)
     return TriggerList(
         items=[TriggerRecord.model_validate(r) for r in rows],

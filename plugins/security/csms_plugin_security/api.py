@@ -6,10 +6,16 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
+from csms_core.api.deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    PageDep,
+    registered_station,
+)
 
 from . import actions, profiles, store
 
@@ -32,11 +38,6 @@ class SecurityEventList(ApiModel):
     limit: int
 
 
-async def _require_station(app: Any, station_id: str) -> None:
-    if await app.stations.get(station_id) is None:
-        raise HTTPException(404, f"station {station_id!r} is not registered")
-
-
 @router.get("/stations/{station_id}/security-events", response_model=SecurityEventList)
 async def list_security_events(
     station_id: str,
@@ -45,7 +46,7 @@ async def list_security_events(
     type: Annotated[str | None, Query(description="Only events of this type.")] = None,
 ) -> SecurityEventList:
     """The station's SecurityEventNotifications, newest first."""
-    await _require_station(app, station_id)
+    await registered_station(app, station_id)
     rows, total = await store.security_events(app, station_id, page.offset, page.limit, type)
     return SecurityEventList(
         items=[SecurityEventOut.model_validate(r) for r in rows],
@@ -97,7 +98,7 @@ async def set_authorization_key(
 ) -> ChangeResult:
     """Send ChangeConfiguration(AuthorizationKey); the station's password changes only when
     it answers Accepted (A01.FR.03/04)."""
-    await _require_station(app, station_id)
+    await registered_station(app, station_id)
     key = body.authorization_key or secrets.token_hex(20)
     payload = {"key": profiles.AUTHORIZATION_KEY, "value": key}
     return ChangeResult.model_validate(await app.call(station_id, "ChangeConfiguration", payload))
@@ -113,16 +114,14 @@ async def upgrade_security_profile(
 ) -> ChangeResult:
     """Send ChangeConfiguration(SecurityProfile): only upwards, and only to a profile this
     server can serve (422 otherwise, nothing sent)."""
-    await _require_station(app, station_id)
+    await registered_station(app, station_id)
     payload = {"key": profiles.SECURITY_PROFILE, "value": str(body.security_profile)}
     return ChangeResult.model_validate(await app.call(station_id, "ChangeConfiguration", payload))
 
 
 @router.get("/stations/{station_id}/security-profile", response_model=SecurityProfileOut)
 async def get_security_profile(station_id: str, app: AppDep) -> SecurityProfileOut:
-    station = await app.stations.get(station_id)
-    if station is None:
-        raise HTTPException(404, f"station {station_id!r} is not registered")
+    station = await registered_station(app, station_id)
     known = await profiles.state(app, station_id)
     return SecurityProfileOut(
         station_id=station_id,
@@ -242,7 +241,7 @@ async def extended_trigger(station_id: str, body: ExtendedTriggerRequest, app: A
 @router.get("/stations/{station_id}/sign-requests", response_model=SignRequestList)
 async def list_sign_requests(station_id: str, app: AppDep, page: PageDep) -> SignRequestList:
     """The station's SignCertificate requests and what became of them, newest first."""
-    await _require_station(app, station_id)
+    await registered_station(app, station_id)
     rows, total = await store.sign_requests(app, station_id, page.offset, page.limit)
     return SignRequestList(
         items=[SignRequestOut.model_validate(r) for r in rows],
@@ -289,7 +288,7 @@ async def query_certificates(station_id: str, body: QueryRequest, app: AppDep) -
 @router.get("/stations/{station_id}/certificates", response_model=list[InstalledByType])
 async def installed_certificates(station_id: str, app: AppDep) -> list[InstalledByType]:
     """The last GetInstalledCertificateIds answer per certificate type (nothing is sent)."""
-    await _require_station(app, station_id)
+    await registered_station(app, station_id)
     latest = await store.installed_certificates(app, station_id)
     return [
         InstalledByType(
@@ -310,7 +309,7 @@ async def list_certificate_calls(
     action: Annotated[str | None, Query(description="Only this action.")] = None,
 ) -> CertificateCallList:
     """Certificate calls and extended triggers sent to the station, newest first."""
-    await _require_station(app, station_id)
+    await registered_station(app, station_id)
     rows, total = await store.certificate_calls(app, station_id, page.offset, page.limit, action)
     return CertificateCallList(
         items=[CertificateCallOut.model_validate(r) for r in rows],

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field
 from sqlalchemy import select
 
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep
+from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, registered_station
 
 from . import loadmanagement, mirror
 from .composite import composite_schedule, parse_time
@@ -19,11 +19,6 @@ router = APIRouter(tags=["smart charging"])
 
 Purpose = Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
 Unit = Literal["A", "W"]
-
-
-async def _station(app: Any, station_id: str) -> None:
-    if await app.stations.get(station_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"station {station_id!r} is not registered")
 
 
 def settings(app: Any) -> Any:
@@ -59,7 +54,7 @@ async def list_profiles(
     connector_id: Annotated[int | None, Query(alias="connectorId")] = None,
 ) -> InstalledList:
     """The profiles the station has accepted and not cleared, as the CSMS mirrors them."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     rows = await mirror.rows(app, station_id)
     items = [
         InstalledOut(
@@ -149,7 +144,7 @@ async def get_composite(
     """The composite schedule from now for ``duration`` seconds, computed by the CSMS from the
     profiles it knows are installed, shaped like GetCompositeSchedule.conf. With
     ``compare=true`` the station's own answer comes too: ``{"csms": ..., "station": ...}``."""
-    await _station(app, station_id)
+    await registered_station(app, station_id)
     if connector_id < 0:
         raise HTTPException(422, "connectorId must not be negative")
     computed = await compute(app, station_id, connector_id, duration, unit)
