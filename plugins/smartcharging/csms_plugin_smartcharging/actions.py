@@ -95,7 +95,14 @@ async def remember_remote_start(
         return
     if request.get("chargingProfile") is None:
         return
+    stale = utcnow() - timedelta(seconds=PENDING_SECONDS)
     async with app.db.session() as session, session.begin():
+        # Remote starts that never led to a transaction go here, off the StartTransaction path.
+        await session.execute(
+            delete(RemoteStartProfile).where(
+                RemoteStartProfile.station_id == station_id, RemoteStartProfile.created_at < stale
+            )
+        )
         session.add(
             RemoteStartProfile(
                 station_id=station_id,
@@ -112,15 +119,14 @@ async def adopt_remote_start_profile(app: Any, station_id: str, transaction: dic
     (section 5.16.2), with the transactionId the CSMS just assigned."""
     stale = utcnow() - timedelta(seconds=PENDING_SECONDS)
     id_tag = (transaction.get("idTag") or "").lower()  # idTags are CiString20
-    async with app.db.session() as session, session.begin():
-        await session.execute(
-            delete(RemoteStartProfile).where(
-                RemoteStartProfile.station_id == station_id, RemoteStartProfile.created_at < stale
-            )
-        )
+    # Every StartTransaction asks: a read first, a write only when a profile waits.
+    async with app.db.read_session() as session:
         waiting = await session.scalars(
             select(RemoteStartProfile)
-            .where(RemoteStartProfile.station_id == station_id)
+            .where(
+                RemoteStartProfile.station_id == station_id,
+                RemoteStartProfile.created_at >= stale,
+            )
             .order_by(RemoteStartProfile.id)
         )
         match = next(
@@ -132,10 +138,15 @@ async def adopt_remote_start_profile(app: Any, station_id: str, transaction: dic
             ),
             None,
         )
-        if match is None:
-            return
-        await session.delete(match)
-        profile = {**match.profile, "transactionId": transaction["transactionId"]}
+    if match is None:
+        return
+    async with app.db.session() as session, session.begin():
+        taken = await session.execute(
+            delete(RemoteStartProfile).where(RemoteStartProfile.id == match.id)
+        )
+    if taken.rowcount == 0:
+        return  # another transaction took it meanwhile
+    profile = {**match.profile, "transactionId": transaction["transactionId"]}
     await mirror.install(app, station_id, transaction["connectorId"], profile)
 
 
