@@ -464,10 +464,14 @@ async def apply_unmatched_stop(stop_id: int, body: ApplyStopIn, app: AppDep) -> 
             raise HTTPException(409, f"transaction {tx.id} has already stopped")
         if stop.timestamp < tx.start_timestamp:
             raise HTTPException(422, f"the stop is older than transaction {tx.id}'s start")
-        tx.meter_stop = stop.meter_stop
-        tx.stop_timestamp = stop.timestamp
-        tx.stop_reason = stop.reason
-        tx.stop_id_tag = stop.id_tag
+        stopped = store.record_stop(
+            tx,
+            stop.meter_stop,
+            stop.timestamp,
+            stop.timestamp.isoformat(),
+            stop.reason,
+            stop.id_tag,
+        )
         # The stop's transactionData, stored under the id it came with, belongs to this one.
         await session.execute(
             update(MeterValue)
@@ -484,14 +488,6 @@ async def apply_unmatched_stop(stop_id: int, body: ApplyStopIn, app: AppDep) -> 
         stop.resolved_transaction_id = tx.id
         stop.resolution_note = body.note
         stop.resolved_at = store.utcnow()
-        stopped = {
-            "transactionId": tx.id,
-            "connectorId": tx.connector_id,
-            "idTag": tx.id_tag,
-            "meterStop": stop.meter_stop,
-            "timestamp": stop.timestamp.isoformat(),
-            "reason": stop.reason,
-        }
         result = UnmatchedStopOut.model_validate(stop)
     # Observers (smart charging, load management) learn the transaction ended.
     await app.fire("transaction_stopped", station_id=stop.station_id, transaction=stopped)

@@ -310,18 +310,14 @@ async def stop_transaction(station: Any, payload: dict) -> dict:
                 )
             )
         else:
-            tx.meter_stop = payload["meterStop"]
-            tx.stop_timestamp = timestamp
-            tx.stop_reason = reason
-            tx.stop_id_tag = payload.get("idTag")
-            stopped = {
-                "transactionId": tx.id,
-                "connectorId": tx.connector_id,
-                "idTag": tx.id_tag,
-                "meterStop": payload["meterStop"],
-                "timestamp": payload["timestamp"],
-                "reason": reason,
-            }
+            stopped = store.record_stop(
+                tx,
+                payload["meterStop"],
+                timestamp,
+                payload["timestamp"],
+                reason,
+                payload.get("idTag"),
+            )
     if stopped is not None:
         station.after_reply(
             lambda: app.fire("transaction_stopped", station_id=station.id, transaction=stopped)

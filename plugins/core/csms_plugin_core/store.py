@@ -173,3 +173,26 @@ async def forget_station(session: AsyncSession, station_id: str) -> None:
             review_note="station removed before its StopTransaction arrived",
         )
     )
+
+
+def record_stop(
+    tx: Transaction,
+    meter_stop: int,
+    timestamp: datetime,
+    timestamp_text: str,
+    reason: str,
+    id_tag: str | None,
+) -> dict[str, Any]:
+    """End ``tx`` (in the caller's session); returns the ``transaction_stopped`` event."""
+    tx.meter_stop = meter_stop
+    tx.stop_timestamp = timestamp
+    tx.stop_reason = reason
+    tx.stop_id_tag = id_tag
+    return {
+        "transactionId": tx.id,
+        "connectorId": tx.connector_id,
+        "idTag": tx.id_tag,
+        "meterStop": meter_stop,
+        "timestamp": timestamp_text,
+        "reason": reason,
+    }
