@@ -6,9 +6,9 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 from click.testing import CliRunner
@@ -47,14 +47,7 @@ async def test_stations_and_call_commands(csms, booted):
     assert removed.exit_code == 0 and await csms.stations.get("CP9") is None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
-    ocpp_port, api_port = free_port(), free_port()
     env = {**os.environ, "CSMS_API_KEYS": "k1", "CSMS_HOST": "127.0.0.1"}
     env.pop("CSMS_TEST_DATABASE_URL", None)
     created = await asyncio.to_thread(
@@ -81,9 +74,9 @@ async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
         "csms_core.cli",
         "serve",
         "--ocpp-port",
-        str(ocpp_port),
+        "0",
         "--api-port",
-        str(api_port),
+        "0",
         "--data-dir",
         str(tmp_path),
         "--log-format",
@@ -91,7 +84,11 @@ async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
         env=env,
         stderr=asyncio.subprocess.PIPE,
     )
+    # Ports chosen by the server itself and read from its log: a port picked here and bound
+    # later may meanwhile go to another test's server (SO_REUSEPORT would even share it).
+    logged: list[bytes] = []
     try:
+        api_port = await asyncio.wait_for(_logged_api_port(process, logged), 60)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as client:
 
             async def healthy() -> bool:
@@ -104,7 +101,8 @@ async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
             headers = {"Authorization": f"Bearer {stored_key}"}
             assert (await client.get("/api/v1/stations", headers=headers)).status_code == 200
         process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+        _, rest = await asyncio.wait_for(process.communicate(), 20)
+        stderr = b"".join(logged) + rest
     finally:
         if process.returncode is None:
             process.kill()
@@ -113,6 +111,18 @@ async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
     assert any("ready" in m for m in messages) and "stopping" in messages
     assert (tmp_path / "csms.db").exists()
     assert stored_key not in stderr.decode()
+
+
+async def _logged_api_port(process: Any, logged: list[bytes]) -> int:
+    assert process.stderr is not None
+    while True:
+        line = await process.stderr.readline()
+        if not line:
+            raise AssertionError("csms serve exited before its API listened")
+        logged.append(line)
+        message = json.loads(line)["message"]
+        if message.startswith("operator API listening on "):
+            return int(message.rsplit(":", 1)[1])
 
 
 def test_plugins_list_shows_installed_plugins():
