@@ -196,6 +196,15 @@ class StationSession:
         except ConnectionClosed:
             log.info("%s closed before we could answer", self.id)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a message (or an answer to it) is still being handled."""
+        return bool(self._tasks)
+
+    async def idle(self) -> None:
+        """Return once what is being handled now is done (for tests: ``settle``)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)

@@ -1,225 +1,74 @@
 """Test helpers for the kernel and for plugin authors (a pytest plugin, loaded automatically).
 
+The app under test is the ``csms`` fixture; configure it with a marker, and every helper
+follows it::
+
+    @pytest.mark.csms(plugins=[("example", ExamplePlugin())], plugin_settings={...}, **settings)
+    async def test_it(csms, connect, api, cli): ...
+
 Fixtures:
 - ``database_url``: a fresh database per test, with every installed plugin's migrations
   applied: SQLite in ``tmp_path``, or a new PostgreSQL database when
   ``CSMS_TEST_DATABASE_URL`` points at a server (``postgresql+asyncpg://...``).
 - ``empty_database_url``: the same, without tables (for migration tests).
-- ``make_csms(plugins=None, plugin_settings=None, **settings)``: start a real server on
-  ephemeral ports. ``plugins=None`` loads every installed plugin; pass
-  ``[("name", module_or_object), ...]`` to load only those. ``plugin_settings`` fills the
-  plugins' settings sections (``{"core": {"heartbeat_interval": 60}}``).
-- ``csms``: ``make_csms()`` with the defaults.
-- ``api``: an ``httpx.AsyncClient`` for the ``csms`` server's API, authenticated.
-- ``connect(station_id, password=None, ...)``: a connected :class:`ChargePoint`.
+- ``csms``: the app under test, a real server on ephemeral ports. Without a marker it loads
+  every installed plugin with the defaults; ``@pytest.mark.csms(plugins=None,
+  plugin_settings=None, **settings)`` passes its arguments to ``make_csms``.
+- ``connect(station_id, password=None, register=True, **kwargs)``: a connected
+  :class:`ChargePoint` of the ``csms`` app (registered first unless ``register=False``).
+- ``api``: an authenticated ``httpx.AsyncClient`` for the ``csms`` app's API (``/api/v1``).
+- ``cli(*args)``: ``run_cli(csms, *args)``.
+
+More than one app (cluster nodes, a restart): build them with ``make_csms`` and reach each
+with these, which never start the ``csms`` app:
+- ``make_csms(plugins=None, plugin_settings=None, **settings)``: start an app. ``plugins=None``
+  loads every installed plugin; pass ``[("name", module_or_object), ...]`` to load only
+  those. ``plugin_settings`` fills the plugins' settings sections
+  (``{"core": {"heartbeat_interval": 60}}``). Stopped at teardown.
+- ``connect_to(app, station_id, ...)``: like ``connect``, to that app.
+- ``api_for(app, **client_options)``: like ``api``, for that app (closed at teardown).
+- ``run_cli(app, *args, env=None, input=None)``: run the ``csms`` command line, with the
+  commands of that app's plugins, against that app's API with the test key; returns click's
+  ``Result`` (the CLI is synchronous, so it runs in a thread while the server serves).
+- ``settle(app)``: wait until the messages stations sent so far are fully handled (replies,
+  events, after-reply work) and what they wrote is committed.
+
+The charge-point client (``ChargePoint``, ``IncomingCall``, ``eventually``) lives in
+:mod:`csms_core.chargepoint` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import json
 import os
 import shutil
-import ssl
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection
-from websockets.asyncio.client import connect as ws_connect
+from click.testing import CliRunner, Result
 
-from . import rpc
-from .errors import CallErrorReceived
+from .chargepoint import ChargePoint, IncomingCall, Responder, eventually
+
+__all__ = [
+    "TEST_API_KEY",
+    "TEST_PASSWORD",
+    "ChargePoint",
+    "IncomingCall",
+    "Responder",
+    "api_url",
+    "eventually",
+    "ocpp_url",
+    "run_cli",
+    "settle",
+]
 
 TEST_API_KEY = "test-operator-key"
 TEST_PASSWORD = "0123456789abcdef0123"  # 20 characters: a valid AuthorizationKey
-
-
-@dataclass
-class IncomingCall:
-    """A CALL the CSMS sent to our test charge point."""
-
-    message_id: str
-    action: str
-    payload: dict
-
-
-Responder = Callable[[IncomingCall], dict | Awaitable[dict]] | dict
-
-
-class ChargePoint:
-    """A scriptable OCPP-J 1.6 charge point for tests and tools.
-
-    ``await cp.call(action, payload)`` sends a CALL and returns the CALLRESULT payload (raises
-    CallErrorReceived on CALLERROR). CSMS-initiated CALLs are answered by ``answer(action, ...)``
-    responders, or queued for ``await cp.expect(action)`` and ``await cp.reply(call, payload)``.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        station_id: str,
-        password: str | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        subprotocols: tuple[str, ...] = ("ocpp1.6",),
-    ) -> None:
-        self.url = url.rstrip("/") + "/" + station_id
-        self.station_id = station_id
-        self.password = password
-        self.ssl_context = ssl_context
-        self.subprotocols = subprotocols
-        self.ws: ClientConnection | None = None
-        self.responders: dict[str, Responder] = {}
-        self.received: asyncio.Queue[IncomingCall] = asyncio.Queue()
-        self.raw_frames: asyncio.Queue[list] = asyncio.Queue()
-        self._pending: dict[str, asyncio.Future] = {}
-        self._reader: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()
-        self._after_reply: list[Callable[[], Awaitable[Any]]] = []
-
-    async def connect(self) -> ChargePoint:
-        headers = {}
-        if self.password is not None:
-            token = base64.b64encode(f"{self.station_id}:{self.password}".encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
-        self.ws = await ws_connect(
-            self.url,
-            subprotocols=list(self.subprotocols) or None,
-            additional_headers=headers,
-            ssl=self.ssl_context,
-            open_timeout=10,
-            ping_interval=None,
-        )
-        self._reader = asyncio.create_task(self._read())
-        return self
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
-        if self._reader is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
-
-    async def __aenter__(self) -> ChargePoint:
-        return await self.connect()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def subprotocol(self) -> str | None:
-        return self.ws.subprotocol if self.ws else None
-
-    async def _read(self) -> None:
-        assert self.ws is not None
-        try:
-            async for raw in self.ws:
-                frame = json.loads(raw)
-                message_type = frame[0] if isinstance(frame, list) and frame else None
-                if message_type == rpc.CALL:
-                    # A task, so a responder may itself call the CSMS and read the answer.
-                    task = asyncio.create_task(self._on_call(IncomingCall(*frame[1:4])))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
-                    continue
-                future = self._pending.pop(frame[1], None) if message_type else None
-                if future is None:
-                    self.raw_frames.put_nowait(frame)
-                elif not future.done():
-                    future.set_result(frame)
-        except Exception:  # connection closed: fail whatever waits
-            pass
-        finally:
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(ConnectionError("connection closed"))
-
-    async def _on_call(self, call: IncomingCall) -> None:
-        responder = self.responders.get(call.action)
-        if responder is None:
-            self.received.put_nowait(call)
-            return
-        payload = responder(call) if callable(responder) else responder
-        if asyncio.iscoroutine(payload):
-            payload = await payload
-        await self.reply(call, payload)
-        # Follow-ups (a StartTransaction after RemoteStart...) run once the reply is out.
-        while self._after_reply:
-            task = asyncio.ensure_future(self._after_reply.pop(0)())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    def after_reply(self, fn: Callable[[], Awaitable[Any]]) -> None:
-        """From a responder: run ``fn()`` in a task once the reply to this CALL is sent."""
-        self._after_reply.append(fn)
-
-    def answer(self, action: str, responder: Responder) -> None:
-        """Answer every ``action`` CALL with a payload, or with ``responder(call)``."""
-        self.responders[action] = responder
-
-    async def expect(self, action: str | None = None, timeout: float = 5.0) -> IncomingCall:
-        """The next CSMS-initiated CALL not handled by a responder."""
-        call = await asyncio.wait_for(self.received.get(), timeout)
-        if action is not None and call.action != action:
-            raise AssertionError(f"expected {action}, CSMS sent {call.action}: {call.payload}")
-        return call
-
-    async def reply(self, call: IncomingCall, payload: dict) -> None:
-        assert self.ws is not None
-        await self.ws.send(rpc.encode_result(call.message_id, payload))
-
-    async def reply_error(self, call: IncomingCall, code: str, description: str = "") -> None:
-        assert self.ws is not None
-        await self.ws.send(rpc.encode_error(call.message_id, code, description))
-
-    async def send_frame(self, frame: list | str, message_id: str | None = None) -> list:
-        """Send a raw frame (list or text) and return the CSMS's answer frame."""
-        assert self.ws is not None
-        text = frame if isinstance(frame, str) else json.dumps(frame)
-        if message_id is None and isinstance(frame, list) and len(frame) > 1:
-            message_id = frame[1] if isinstance(frame[1], str) else None
-        if message_id is None:
-            await self.ws.send(text)
-            return await asyncio.wait_for(self.raw_frames.get(), 10)
-        future = asyncio.get_running_loop().create_future()
-        self._pending[message_id] = future
-        await self.ws.send(text)
-        return await asyncio.wait_for(future, 10)
-
-    async def call(self, action: str, payload: dict | None = None) -> dict:
-        message_id = str(uuid.uuid4())
-        frame = await self.send_frame([rpc.CALL, message_id, action, payload or {}])
-        if frame[0] == rpc.CALLERROR:
-            raise CallErrorReceived(frame[2], frame[3], frame[4] if len(frame) > 4 else {})
-        return frame[2]
-
-    async def boot(
-        self, vendor: str = "TestVendor", model: str = "TestModel", **fields: Any
-    ) -> dict:
-        return await self.call(
-            "BootNotification", {"chargePointVendor": vendor, "chargePointModel": model, **fields}
-        )
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Wait until ``check()`` (sync or async) returns something truthy; return it."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)
 
 
 # --- pytest fixtures ---------------------------------------------------------------------
@@ -362,9 +211,21 @@ async def make_csms(tmp_path: Any, database_url: str) -> AsyncIterator[Callable[
         await app.stop()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "csms(plugins=None, plugin_settings=None, **settings): the app the csms fixture starts"
+        " (the arguments of make_csms)",
+    )
+
+
 @pytest.fixture
-async def csms(make_csms: Callable[..., Any]) -> Any:
-    return await make_csms()
+async def csms(request: pytest.FixtureRequest, make_csms: Callable[..., Any]) -> Any:
+    """The app under test: ``make_csms`` with the arguments of the ``csms`` marker, if any."""
+    marker = request.node.get_closest_marker("csms")
+    if marker is None:
+        return await make_csms()
+    return await make_csms(*marker.args, **marker.kwargs)
 
 
 def ocpp_url(app: Any, prefix: str = "/ocpp") -> str:
@@ -378,26 +239,48 @@ def api_url(app: Any) -> str:
 
 
 @pytest.fixture
-async def api(csms: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=api_url(csms) + "/api/v1",
-        headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-        timeout=30,
-    ) as client:
-        yield client
+async def api_for() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+    """``api_for(app, **client_options)``: an authenticated API client for ``app``."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(app: Any, **client_options: Any) -> httpx.AsyncClient:
+        options: dict[str, Any] = {
+            "base_url": api_url(app) + "/api/v1",
+            "headers": {"Authorization": f"Bearer {TEST_API_KEY}"},
+            "timeout": 30,
+            **client_options,
+        }
+        client = httpx.AsyncClient(**options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
 
 
 @pytest.fixture
-async def connect(csms: Any) -> AsyncIterator[Callable[..., Awaitable[ChargePoint]]]:
-    """``await connect("CP1")`` registers CP1 if needed and opens its OCPP session."""
+async def api(csms: Any, api_for: Callable[..., httpx.AsyncClient]) -> httpx.AsyncClient:
+    """An authenticated API client for the ``csms`` app."""
+    return api_for(csms)
+
+
+@pytest.fixture
+async def connect_to() -> AsyncIterator[Callable[..., Awaitable[ChargePoint]]]:
+    """``await connect_to(app, "CP1")`` registers CP1 on ``app`` if needed and opens its
+    OCPP session."""
     opened: list[ChargePoint] = []
 
     async def open_station(
-        station_id: str, password: str | None = None, register: bool = True, **kwargs: Any
+        app: Any,
+        station_id: str,
+        password: str | None = None,
+        register: bool = True,
+        **kwargs: Any,
     ) -> ChargePoint:
-        if register and await csms.stations.get(station_id) is None:
-            await csms.stations.create(station_id, password)
-        cp = ChargePoint(ocpp_url(csms), station_id, password, **kwargs)
+        if register and await app.stations.get(station_id) is None:
+            await app.stations.create(station_id, password)
+        cp = ChargePoint(ocpp_url(app), station_id, password, **kwargs)
         await cp.connect()
         opened.append(cp)
         return cp
@@ -405,3 +288,56 @@ async def connect(csms: Any) -> AsyncIterator[Callable[..., Awaitable[ChargePoin
     yield open_station
     for cp in opened:
         await cp.close()
+
+
+@pytest.fixture
+async def connect(
+    csms: Any, connect_to: Callable[..., Awaitable[ChargePoint]]
+) -> Callable[..., Awaitable[ChargePoint]]:
+    """``await connect("CP1")``: ``connect_to`` the ``csms`` app."""
+
+    async def open_station(station_id: str, *args: Any, **kwargs: Any) -> ChargePoint:
+        return await connect_to(csms, station_id, *args, **kwargs)
+
+    return open_station
+
+
+def _command_line(app: Any) -> click.Group:
+    """``csms`` as its users have it: the kernel's commands and those of ``app``'s plugins."""
+    from .cli import cli
+
+    group = click.Group("csms", commands=dict(cli.commands))
+    app.plugins.pm.hook.register_commands(cli=group)
+    return group
+
+
+async def run_cli(
+    app: Any, *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> Result:
+    """Run ``csms *args`` against ``app``'s API with the test key; click's ``Result``."""
+    env = {"CSMS_API_URL": api_url(app), "CSMS_API_KEY": TEST_API_KEY, **(env or {})}
+    # The CLI's HTTP client is synchronous: a thread, so the server keeps serving.
+    return await asyncio.to_thread(
+        CliRunner().invoke, _command_line(app), list(args), env=env, input=input
+    )
+
+
+@pytest.fixture
+def cli(csms: Any) -> Callable[..., Awaitable[Result]]:
+    """``await cli("stations", "list")``: ``run_cli`` against the ``csms`` app."""
+
+    async def run(*args: str, **kwargs: Any) -> Result:
+        return await run_cli(csms, *args, **kwargs)
+
+    return run
+
+
+async def settle(app: Any) -> None:
+    """Wait until the messages stations sent ``app`` so far are fully handled (the reply,
+    the events it fired, after-reply work) and what they wrote is committed."""
+    while True:
+        busy = [session.idle() for session in app.router.local_sessions() if session.busy]
+        if not busy:
+            break
+        await asyncio.gather(*busy)
+    await app.db.write()  # a write of nothing returns once everything queued before it is in

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
+from csms_core.chargepoint import ChargePoint, IncomingCall
 from csms_core.rpc import parse_timestamp, utc_now_iso
-from csms_core.testing import ChargePoint, IncomingCall
 
 
 @dataclass

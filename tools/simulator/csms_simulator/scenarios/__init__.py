@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
+from csms_core.chargepoint import ChargePoint, IncomingCall
 from csms_core.errors import CallErrorReceived
-from csms_core.testing import ChargePoint, IncomingCall
 
 PROFILES = (
     "Transport",

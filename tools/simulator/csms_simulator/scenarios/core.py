@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from csms_core.chargepoint import ChargePoint
 from csms_core.rpc import utc_now_iso
-from csms_core.testing import ChargePoint
 
 from . import BOOT, Context, scenario, status
 

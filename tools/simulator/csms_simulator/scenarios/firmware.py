@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from csms_core.testing import ChargePoint
+from csms_core.chargepoint import ChargePoint
 
 from ..station import upload
 from . import BOOT, Context, Skip, scenario, status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from csms_core.testing import ChargePoint, IncomingCall, eventually
+from csms_core.chargepoint import ChargePoint, IncomingCall, eventually
 
 from . import Context, scenario, status
 from .core import start_tx, stop_tx

@@ -14,8 +14,8 @@ import uuid
 
 from websockets.exceptions import InvalidStatus
 
+from csms_core.chargepoint import ChargePoint
 from csms_core.rpc import utc_now_iso
-from csms_core.testing import ChargePoint
 
 from . import BOOT, Context, Skip, scenario
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_core.testing import ChargePoint
+from csms_core.chargepoint import ChargePoint
 
 from . import Context, scenario, status
 from .core import start_tx
