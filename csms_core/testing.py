@@ -11,9 +11,10 @@ Fixtures:
   applied: SQLite in ``tmp_path``, or a new PostgreSQL database when
   ``CSMS_TEST_DATABASE_URL`` points at a server (``postgresql+asyncpg://...``).
 - ``empty_database_url``: the same, without tables (for migration tests).
-- ``csms``: the app under test, a real server on ephemeral ports. Without a marker it loads
-  every installed plugin with the defaults; ``@pytest.mark.csms(plugins=None,
-  plugin_settings=None, **settings)`` passes its arguments to ``make_csms``.
+- ``csms``: the app under test, a real server on ephemeral ports: ``make_csms`` with the
+  keyword arguments of the ``csms_options`` fixture (``{}``: every installed plugin, the
+  defaults; a ``conftest.py`` may override it for its directory), updated by the test's
+  ``@pytest.mark.csms(plugins=..., plugin_settings=..., **settings)`` marker.
 - ``connect(station_id, password=None, register=True, **kwargs)``: a connected
   :class:`ChargePoint` of the ``csms`` app (registered first unless ``register=False``).
 - ``api``: an authenticated ``httpx.AsyncClient`` for the ``csms`` app's API (``/api/v1``).
@@ -215,17 +216,29 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "csms(plugins=None, plugin_settings=None, **settings): the app the csms fixture starts"
-        " (the arguments of make_csms)",
+        " (keyword arguments of make_csms, over the csms_options fixture)",
     )
 
 
 @pytest.fixture
-async def csms(request: pytest.FixtureRequest, make_csms: Callable[..., Any]) -> Any:
-    """The app under test: ``make_csms`` with the arguments of the ``csms`` marker, if any."""
+def csms_options() -> dict[str, Any]:
+    """Arguments of ``make_csms`` for the ``csms`` app of every test in a directory:
+    override this fixture in a ``conftest.py``; a test's ``csms`` marker overrides it."""
+    return {}
+
+
+@pytest.fixture
+async def csms(
+    request: pytest.FixtureRequest, make_csms: Callable[..., Any], csms_options: dict[str, Any]
+) -> Any:
+    """The app under test: ``make_csms(**csms_options)``, updated by the ``csms`` marker."""
+    options = dict(csms_options)
     marker = request.node.get_closest_marker("csms")
-    if marker is None:
-        return await make_csms()
-    return await make_csms(*marker.args, **marker.kwargs)
+    if marker is not None:
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.csms takes keyword arguments only")
+        options.update(marker.kwargs)
+    return await make_csms(**options)
 
 
 def ocpp_url(app: Any, prefix: str = "/ocpp") -> str:

@@ -84,8 +84,8 @@ def test_plugin() -> KernelTestPlugin:
 
 
 @pytest.fixture
-async def csms(make_csms: Any, test_plugin: KernelTestPlugin) -> Any:
-    return await make_csms(plugins=[("kerneltest", test_plugin)])
+def csms_options(test_plugin: KernelTestPlugin) -> dict[str, Any]:
+    return {"plugins": [("kerneltest", test_plugin)]}
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,43 @@ async def test_example_plugin_can_be_disabled(installed_example, make_csms):
     app = await make_csms(disabled_plugins=["greeter"])
     assert "greeter" not in app.plugins.enabled
     assert ("com.example", "Hello") not in app.registry.data_transfer
+
+
+# Counts the apps the documented test starts: exactly one, the one its marker configured.
+ONE_APP_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+async def make_csms(make_csms):
+    started = []
+
+    async def make(**options):
+        app = await make_csms(**options)
+        started.append(app)
+        return app
+
+    yield make
+    assert [sorted(app.plugins.enabled) for app in started] == [["core", "greeter"]]
+"""
+
+
+def test_documented_plugin_test_runs_against_its_app(installed_example, tmp_path):
+    guide = (Path(__file__).parent.parent / "docs" / "writing-plugins.md").read_text()
+    section = guide.split("## Testing a plugin", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_documented.py").write_text(example)
+    (tmp_path / "conftest.py").write_text(ONE_APP_CONFTEST)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(installed_example), *sys.path])}
+    options = ["-q", "-p", "no:cacheprovider", "--strict-markers", "--rootdir", str(tmp_path)]
+    ini = ["-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *options, *ini, str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout

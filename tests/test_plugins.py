@@ -71,16 +71,16 @@ def test_installed_profile_plugins_are_found_through_entry_points():
     assert names == {ep.name for ep in entry_points(group="csms.plugins")}
 
 
-async def test_disabled_profile_answers_not_supported(make_csms, connect_factory):
-    app = await make_csms(
-        plugins=[("a", handler_plugin("BootNotification")), ("b", handler_plugin("Heartbeat"))],
-        disabled_plugins=["b"],
-    )
+@pytest.mark.csms(
+    plugins=[("a", handler_plugin("BootNotification")), ("b", handler_plugin("Heartbeat"))],
+    disabled_plugins=["b"],
+)
+async def test_disabled_profile_answers_not_supported(csms, connect):
     from csms_core.errors import CallErrorReceived
 
-    cp = await connect_factory(app, "CP1")
-    await app.stations.update("CP1", registration_status="Accepted")
-    cp2 = await connect_factory(app, "CP1")
+    cp = await connect("CP1")
+    await csms.stations.update("CP1", registration_status="Accepted")
+    cp2 = await connect("CP1")
     with pytest.raises(CallErrorReceived) as caught:
         await cp2.call("Heartbeat")
     assert caught.value.code == "NotSupported"
@@ -108,7 +108,7 @@ def test_plugin_settings_section_is_validated(tmp_path):
         )
 
 
-async def test_failing_event_observer_does_not_stop_others(make_csms, connect_factory):
+async def test_failing_event_observer_does_not_stop_others(make_csms, connect_to):
     calls = []
 
     class Broken:
@@ -122,26 +122,7 @@ async def test_failing_event_observer_does_not_stop_others(make_csms, connect_fa
             calls.append(station_id)
 
     app = await make_csms(plugins=[("broken", Broken()), ("fine", Fine())])
-    await connect_factory(app, "CP9")
+    await connect_to(app, "CP9")
     from csms_core.testing import eventually
 
     assert await eventually(lambda: calls) == ["CP9"]
-
-
-@pytest.fixture
-async def connect_factory():
-    from csms_core.testing import ChargePoint, ocpp_url
-
-    opened = []
-
-    async def open_station(app: Any, station_id: str) -> ChargePoint:
-        if await app.stations.get(station_id) is None:
-            await app.stations.create(station_id)
-        cp = ChargePoint(ocpp_url(app), station_id)
-        await cp.connect()
-        opened.append(cp)
-        return cp
-
-    yield open_station
-    for cp in opened:
-        await cp.close()

@@ -55,8 +55,8 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-async def csms(make_csms: Any, recorder: Recorder) -> Any:
-    return await make_csms(plugins=[("core", core_plugin), ("recorder", recorder)])
+def csms_options(recorder: Recorder) -> dict[str, Any]:
+    return {"plugins": [("core", core_plugin), ("recorder", recorder)]}
 
 
 @pytest.fixture

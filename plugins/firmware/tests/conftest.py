@@ -28,8 +28,8 @@ PLUGINS = [("firmware", csms_plugin_firmware.plugin), ("boot", BootPlugin())]
 
 
 @pytest.fixture
-async def csms(make_csms: Any) -> Any:
-    return await make_csms(plugins=PLUGINS)
+def csms_options() -> dict[str, Any]:
+    return {"plugins": PLUGINS}
 
 
 @pytest.fixture

@@ -66,10 +66,8 @@ def stub() -> StationHandlers:
 
 
 @pytest.fixture
-async def csms(make_csms: Any, stub: StationHandlers) -> Any:
-    return await make_csms(
-        plugins=[("remotetrigger", csms_plugin_remotetrigger.plugin), ("stub", stub)]
-    )
+def csms_options(stub: StationHandlers) -> dict[str, Any]:
+    return {"plugins": [("remotetrigger", csms_plugin_remotetrigger.plugin), ("stub", stub)]}
 
 
 @pytest.fixture
