@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
-from csms_core.testing import TEST_API_KEY, api_url
+from csms_core.testing import TEST_API_KEY, api_url, eventually
 
 
 async def test_call_returns_station_answer_and_owner_records_it(csms, api, booted, test_plugin):
@@ -119,3 +120,18 @@ async def test_api_requires_a_key(csms):
         assert (await client.get("/api/v1/stations", headers=right)).status_code == 200
         openapi = (await client.get("/api/v1/openapi.json")).json()
         assert "/api/v1/stations/{station_id}/calls/{action}" in openapi["paths"]
+
+
+async def test_stopping_the_api_lets_a_request_in_flight_finish(csms, api, booted):
+    in_flight = asyncio.create_task(api.post("/stations/CP1/calls/Reset", json={"type": "Soft"}))
+    reset = await booted.expect("Reset")
+    stopping = asyncio.create_task(csms.api.stop())
+    # The request is still waiting for the station when the server stops listening.
+    await eventually(lambda: not any(s.is_serving() for s in csms.api._server.servers))
+    assert not in_flight.done()
+    await booted.reply(reset, {"status": "Accepted"})
+    response = await in_flight
+    assert response.status_code == 200 and response.json() == {"status": "Accepted"}
+    await asyncio.wait_for(stopping, 10)
+    with pytest.raises(httpx.ConnectError):
+        await api.get("/stations")
