@@ -28,9 +28,10 @@ with these, which never start the ``csms`` app:
   (``{"core": {"heartbeat_interval": 60}}``). Stopped at teardown.
 - ``connect_to(app, station_id, ...)``: like ``connect``, to that app.
 - ``api_for(app, **client_options)``: like ``api``, for that app (closed at teardown).
-- ``run_cli(app, *args, env=None, input=None)``: run the ``csms`` command line, with the
-  commands of that app's plugins, against that app's API with the test key; returns click's
-  ``Result`` (the CLI is synchronous, so it runs in a thread while the server serves).
+- ``run_cli(app, *args, env=None, input=None, check=True)``: run the ``csms`` command line,
+  with the commands of that app's plugins, against that app's API with the test key; returns
+  click's ``Result`` (the CLI is synchronous, so it runs in a thread while the server serves).
+  A command that exits non-zero fails the test, unless ``check=False``.
 - ``settle(app)``: wait until the messages stations sent so far are fully handled (replies,
   events, after-reply work) and what they wrote is committed.
 
@@ -252,8 +253,9 @@ def api_url(app: Any) -> str:
 
 
 @pytest.fixture
-async def api_for() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """``api_for(app, **client_options)``: an authenticated API client for ``app``."""
+async def api_for(make_csms: Any) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+    """``api_for(app, **client_options)``: an authenticated API client for ``app``
+    (closed before ``make_csms`` stops the apps)."""
     clients: list[httpx.AsyncClient] = []
 
     def make(app: Any, **client_options: Any) -> httpx.AsyncClient:
@@ -279,9 +281,9 @@ async def api(csms: Any, api_for: Callable[..., httpx.AsyncClient]) -> httpx.Asy
 
 
 @pytest.fixture
-async def connect_to() -> AsyncIterator[Callable[..., Awaitable[ChargePoint]]]:
+async def connect_to(make_csms: Any) -> AsyncIterator[Callable[..., Awaitable[ChargePoint]]]:
     """``await connect_to(app, "CP1")`` registers CP1 on ``app`` if needed and opens its
-    OCPP session."""
+    OCPP session (closed before ``make_csms`` stops the apps)."""
     opened: list[ChargePoint] = []
 
     async def open_station(
@@ -325,14 +327,22 @@ def _command_line(app: Any) -> click.Group:
 
 
 async def run_cli(
-    app: Any, *args: str, env: dict[str, str] | None = None, input: str | None = None
+    app: Any,
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    check: bool = True,
 ) -> Result:
-    """Run ``csms *args`` against ``app``'s API with the test key; click's ``Result``."""
+    """Run ``csms *args`` against ``app``'s API with the test key and return click's
+    ``Result``. A failing command fails the test with its output, unless ``check=False``."""
     env = {"CSMS_API_URL": api_url(app), "CSMS_API_KEY": TEST_API_KEY, **(env or {})}
     # The CLI's HTTP client is synchronous: a thread, so the server keeps serving.
-    return await asyncio.to_thread(
+    result = await asyncio.to_thread(
         CliRunner().invoke, _command_line(app), list(args), env=env, input=input
     )
+    if check and result.exit_code != 0:
+        raise AssertionError(f"csms {' '.join(args)} exited {result.exit_code}: {result.output}")
+    return result
 
 
 @pytest.fixture
