@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from csms_core import PayloadRejected, hookimpl
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, ocpp_url
 
 
 class Guard:
@@ -21,22 +18,19 @@ class Guard:
             raise PayloadRejected("this site never goes Inoperative")
 
 
-async def test_another_plugin_can_refuse_a_call(make_csms: Any, test_plugin: Any) -> None:
+async def test_another_plugin_can_refuse_a_call(
+    make_csms: Any, test_plugin: Any, connect_to: Any, api_for: Any
+) -> None:
     guard = Guard()
     app = await make_csms(plugins=[("kerneltest", test_plugin), ("guard", guard)])
-    await app.stations.create("CP1", None)
-    async with (
-        ChargePoint(ocpp_url(app), "CP1") as cp,
-        httpx.AsyncClient(
-            base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-        ) as api,
-    ):
-        await cp.boot()
-        cp.answer("ChangeAvailability", {"status": "Accepted"})
-        url = "/stations/CP1/calls/ChangeAvailability"
-        refused = await api.post(url, json={"connectorId": 1, "type": "Inoperative"})
-        assert refused.status_code == 422
-        assert refused.json()["detail"] == "this site never goes Inoperative"
-        allowed = await api.post(url, json={"connectorId": 1, "type": "Operative"})
-        assert allowed.status_code == 200 and allowed.json() == {"status": "Accepted"}
+    cp = await connect_to(app, "CP1")
+    api = api_for(app)
+    await cp.boot()
+    cp.answer("ChangeAvailability", {"status": "Accepted"})
+    url = "/stations/CP1/calls/ChangeAvailability"
+    refused = await api.post(url, json={"connectorId": 1, "type": "Inoperative"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "this site never goes Inoperative"
+    allowed = await api.post(url, json={"connectorId": 1, "type": "Operative"})
+    assert allowed.status_code == 200 and allowed.json() == {"status": "Accepted"}
     assert guard.seen == ["ChangeAvailability", "ChangeAvailability"]

@@ -12,10 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-
-from csms_core.testing import TEST_API_KEY, api_url
 
 NATS_URL = os.environ.get("CSMS_TEST_NATS_URL", "nats://127.0.0.1:4222")
 TTL = 3.0  # cluster_ttl in tests: a dead node's stations are free within 3 s
@@ -68,25 +65,6 @@ async def make_node(
         )
 
     return make
-
-
-@pytest.fixture
-async def api_for() -> AsyncIterator[Callable[[Any], httpx.AsyncClient]]:
-    """``api_for(node)``: an authenticated API client for that node."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(app: Any) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            base_url=api_url(app) + "/api/v1",
-            headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-            timeout=30,
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 def free_port() -> int:

@@ -3,7 +3,7 @@ real server, the real database and real WebSocket clients."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from csms_simulator.scenarios import (
     run,
 )
 
-from csms_core.testing import TEST_API_KEY, api_url, ocpp_url
+from csms_core.testing import ocpp_url
 
 load_all()
 BY_FUNCTION = {sc.fn.__name__: sc for sc in SCENARIOS.values()}
@@ -50,16 +50,11 @@ def csms_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def ctx(csms: Any) -> AsyncIterator[Context]:
-    async with httpx.AsyncClient(
-        base_url=api_url(csms) + "/api/v1",
-        headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-        timeout=10,
-        verify=False,
-    ) as client:
-        context = Context(client, ocpp_url(csms), "", available_actions(csms))
-        yield context
-        await context.close()
+async def ctx(csms: Any, api_for: Callable[..., httpx.AsyncClient]) -> AsyncIterator[Context]:
+    client = api_for(csms, timeout=10, verify=False)
+    context = Context(client, ocpp_url(csms), "", available_actions(csms))
+    yield context
+    await context.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import trustme
 from csms_simulator.scenarios import Check, Context, available_actions
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, ocpp_url
+from csms_core.testing import ChargePoint, ocpp_url
 
 
 async def test_tc_073_authorization_key(check: Check) -> None:
@@ -90,63 +90,54 @@ async def _tls_context(app: Any, client: httpx.AsyncClient, ssl_context: ssl.SSL
 
 
 async def test_tc_086_tls_server_certificate(
-    make_csms: Any, ca: trustme.CA, tmp_path: Path
+    make_csms: Any, api_for: Any, ca: trustme.CA, tmp_path: Path
 ) -> None:
     """TC_086: TLS with server certificate and Basic auth (security profile 2)."""
     app = await make_csms(require_password=True, **_server_files(ca, tmp_path))
     assert ocpp_url(app).startswith("wss://")
-    async with _api(app, ca) as client:
-        ctx = await _tls_context(app, client, _client_context(ca))
-        station_id = await ctx.register("CP")
-        cp = await ctx.connect("CP")
-        assert cp.subprotocol == "ocpp1.6"
-        # A station that does not trust the CSMS's certificate never completes the handshake.
-        untrusting = ChargePoint(
-            ocpp_url(app), station_id, ctx.passwords[station_id], _client_context(None)
-        )
-        with pytest.raises(ssl.SSLCertVerificationError):
-            await untrusting.connect()
-        # Profile 2 still needs the password.
-        wrong = ChargePoint(ocpp_url(app), station_id, "x" * 20, _client_context(ca))
-        with pytest.raises(InvalidStatus) as refused:
-            await wrong.connect()
-        assert refused.value.response.status_code == 401
-        # Plain ws:// to the TLS port is no OCPP session.
-        plain = ChargePoint(ocpp_url(app).replace("wss://", "ws://"), station_id)
-        with pytest.raises(Exception):  # noqa: B017 - any handshake failure will do
-            await plain.connect()
-        await ctx.close()
+    client = api_for(app, verify=_client_context(ca), timeout=10)
+    ctx = await _tls_context(app, client, _client_context(ca))
+    station_id = await ctx.register("CP")
+    cp = await ctx.connect("CP")
+    assert cp.subprotocol == "ocpp1.6"
+    # A station that does not trust the CSMS's certificate never completes the handshake.
+    untrusting = ChargePoint(
+        ocpp_url(app), station_id, ctx.passwords[station_id], _client_context(None)
+    )
+    with pytest.raises(ssl.SSLCertVerificationError):
+        await untrusting.connect()
+    # Profile 2 still needs the password.
+    wrong = ChargePoint(ocpp_url(app), station_id, "x" * 20, _client_context(ca))
+    with pytest.raises(InvalidStatus) as refused:
+        await wrong.connect()
+    assert refused.value.response.status_code == 401
+    # Plain ws:// to the TLS port is no OCPP session.
+    plain = ChargePoint(ocpp_url(app).replace("wss://", "ws://"), station_id)
+    with pytest.raises(Exception):  # noqa: B017 - any handshake failure will do
+        await plain.connect()
+    await ctx.close()
 
 
 async def test_tc_087_tls_client_certificate(
-    make_csms: Any, ca: trustme.CA, tmp_path: Path
+    make_csms: Any, api_for: Any, ca: trustme.CA, tmp_path: Path
 ) -> None:
     """TC_087: TLS with client certificate (security profile 3)."""
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     app = await make_csms(tls_ca=ca_file, **_server_files(ca, tmp_path))
-    async with _api(app, ca) as client:
-        ctx = await _tls_context(app, client, _client_context(ca, cert_for="CP"))
-        await ctx.register("CP", password=None)
-        cp = await ctx.connect("CP")
-        assert cp.subprotocol == "ocpp1.6"
-        # A certificate for another identity is refused.
-        other = ChargePoint(ocpp_url(app), "CP", None, _client_context(ca, cert_for="CP-OTHER"))
-        with pytest.raises(InvalidStatus) as refused:
-            await other.connect()
-        assert refused.value.response.status_code == 403
-        # No client certificate at all: the TLS handshake fails.
-        anonymous = ChargePoint(ocpp_url(app), "CP", None, _client_context(ca))
-        with pytest.raises((ssl.SSLError, ConnectionError, InvalidMessage, OSError)):
-            await anonymous.connect()
-            await asyncio.wait_for(anonymous.call("Heartbeat", {}), 5)
-        await ctx.close()
-
-
-def _api(app: Any, ca: trustme.CA) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=api_url(app) + "/api/v1",
-        headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-        verify=_client_context(ca),
-        timeout=10,
-    )
+    client = api_for(app, verify=_client_context(ca), timeout=10)
+    ctx = await _tls_context(app, client, _client_context(ca, cert_for="CP"))
+    await ctx.register("CP", password=None)
+    cp = await ctx.connect("CP")
+    assert cp.subprotocol == "ocpp1.6"
+    # A certificate for another identity is refused.
+    other = ChargePoint(ocpp_url(app), "CP", None, _client_context(ca, cert_for="CP-OTHER"))
+    with pytest.raises(InvalidStatus) as refused:
+        await other.connect()
+    assert refused.value.response.status_code == 403
+    # No client certificate at all: the TLS handshake fails.
+    anonymous = ChargePoint(ocpp_url(app), "CP", None, _client_context(ca))
+    with pytest.raises((ssl.SSLError, ConnectionError, InvalidMessage, OSError)):
+        await anonymous.connect()
+        await asyncio.wait_for(anonymous.call("Heartbeat", {}), 5)
+    await ctx.close()

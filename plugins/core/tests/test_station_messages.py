@@ -78,45 +78,39 @@ async def test_heartbeat_interval_setting(make_csms: Any, monkeypatch: Any) -> N
 
 
 async def test_default_registration_pending_then_accepted_per_station(
-    make_csms: Any, monkeypatch: Any
+    make_csms: Any, monkeypatch: Any, connect_to: Any, api_for: Any
 ) -> None:
     """Pending/Rejected by the default setting; a per-station override wins (TC_001 path)."""
-    import httpx
     from csms_plugin_core import plugin
-
-    from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, ocpp_url
 
     monkeypatch.setenv("CSMS_PLUGINS__CORE__REGISTRATION_STATUS", "Pending")
     monkeypatch.setenv("CSMS_PLUGINS__CORE__BOOT_RETRY_INTERVAL", "7")
     app = await make_csms(plugins=[("core", plugin)])
     await app.stations.create("CP1")
-    headers = {"Authorization": f"Bearer {TEST_API_KEY}"}
-    async with (
-        httpx.AsyncClient(base_url=api_url(app) + "/api/v1", headers=headers) as api,
-        ChargePoint(ocpp_url(app), "CP1") as cp,
-    ):
-        answer = await cp.boot()
-        assert (answer["status"], answer["interval"]) == ("Pending", 7)
-        # Pending: not accepted yet, so other messages are refused by the kernel.
-        with pytest.raises(CallErrorReceived):
-            await cp.call("Heartbeat", {})
-        response = await api.put("/stations/CP1/registration", json={"status": "Rejected"})
-        assert response.json()["status"] == "Rejected"
-        assert response.json()["current"] == "Pending"
-        answer = await cp.boot()
-        assert (answer["status"], answer["interval"]) == ("Rejected", 7)
-        await api.put("/stations/CP1/registration", json={"status": "Accepted"})
-        answer = await cp.boot()
-        assert (answer["status"], answer["interval"]) == ("Accepted", 300)
-        assert (await api.get("/stations/CP1")).json()["registrationStatus"] == "Accepted"
-        # Clearing the override goes back to the default.
-        response = await api.put("/stations/CP1/registration", json={"status": None})
-        assert response.json() == {
-            "stationId": "CP1",
-            "status": "Pending",
-            "override": False,
-            "current": "Accepted",
-        }
+    api = api_for(app)
+    cp = await connect_to(app, "CP1")
+    answer = await cp.boot()
+    assert (answer["status"], answer["interval"]) == ("Pending", 7)
+    # Pending: not accepted yet, so other messages are refused by the kernel.
+    with pytest.raises(CallErrorReceived):
+        await cp.call("Heartbeat", {})
+    response = await api.put("/stations/CP1/registration", json={"status": "Rejected"})
+    assert response.json()["status"] == "Rejected"
+    assert response.json()["current"] == "Pending"
+    answer = await cp.boot()
+    assert (answer["status"], answer["interval"]) == ("Rejected", 7)
+    await api.put("/stations/CP1/registration", json={"status": "Accepted"})
+    answer = await cp.boot()
+    assert (answer["status"], answer["interval"]) == ("Accepted", 300)
+    assert (await api.get("/stations/CP1")).json()["registrationStatus"] == "Accepted"
+    # Clearing the override goes back to the default.
+    response = await api.put("/stations/CP1/registration", json={"status": None})
+    assert response.json() == {
+        "stationId": "CP1",
+        "status": "Pending",
+        "override": False,
+        "current": "Accepted",
+    }
 
 
 # --- status -------------------------------------------------------------------------------

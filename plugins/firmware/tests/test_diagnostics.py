@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, IncomingCall, api_url, ocpp_url
+from csms_core.testing import ChargePoint, IncomingCall
 
 LOG = b"2026-01-01 boot ok\n" * 2000
 
@@ -125,20 +125,19 @@ async def test_upload_refusals(csms: Any, api: httpx.AsyncClient, station: Charg
 
 
 async def test_oversized_and_expired_uploads(
-    make_csms: Any, plugins_under_test: Any, monkeypatch: pytest.MonkeyPatch
+    make_csms: Any,
+    plugins_under_test: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    connect_to: Any,
+    api_for: Any,
 ) -> None:
     # Own server: these settings come through the environment, as an operator sets them.
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__MAX_DIAGNOSTICS_SIZE", "1000")
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__DIAGNOSTICS_UPLOAD_TTL", "1")
     app = await make_csms(plugins=plugins_under_test)
-    await app.stations.create("CP1", None)
-    async with (
-        ChargePoint(ocpp_url(app), "CP1") as station,
-        httpx.AsyncClient(
-            base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-        ) as api,
-        httpx.AsyncClient() as http,
-    ):
+    station = await connect_to(app, "CP1")
+    api = api_for(app)
+    async with httpx.AsyncClient() as http:
         await station.boot()
         location = await request_diagnostics(api, station)
         too_big = await http.put(location + "big.zip", content=b"x" * 1001)

@@ -5,34 +5,31 @@ from __future__ import annotations
 import asyncio
 import ftplib
 import io
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, eventually, ocpp_url
+from csms_core.testing import ChargePoint, eventually
 
 
 @pytest.fixture
 async def ftp_csms(
-    make_csms: Any, plugins_under_test: Any, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[httpx.AsyncClient, ChargePoint]]:
+    make_csms: Any,
+    plugins_under_test: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    connect_to: Any,
+    api_for: Any,
+) -> tuple[httpx.AsyncClient, ChargePoint]:
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__FTP_ENABLED", "true")
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__FTP_PORT", "0")
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__MAX_DIAGNOSTICS_SIZE", "100000")
     app = await make_csms(plugins=plugins_under_test)
-    await app.stations.create("CP1", None)
-    async with (
-        ChargePoint(ocpp_url(app), "CP1") as station,
-        httpx.AsyncClient(
-            base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-        ) as api,
-    ):
-        await station.boot()
-        station.answer("GetDiagnostics", {"fileName": "diag.tar"})
-        yield api, station
+    station = await connect_to(app, "CP1")
+    await station.boot()
+    station.answer("GetDiagnostics", {"fileName": "diag.tar"})
+    return api_for(app), station
 
 
 def ftp_upload(location: str, name: str, data: bytes, password: str | None = None) -> str:

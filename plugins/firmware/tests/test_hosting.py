@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from csms_core.testing import TEST_API_KEY, api_url
+from csms_core.testing import api_url
 
 IMAGE = bytes(range(256)) * 400  # 102400 bytes
 
@@ -97,16 +97,13 @@ async def test_multipart_without_file_field_is_refused(api: httpx.AsyncClient) -
 
 @pytest.fixture
 async def small_limit_api(
-    make_csms: Any, plugins_under_test: Any, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    make_csms: Any, plugins_under_test: Any, monkeypatch: pytest.MonkeyPatch, api_for: Any
+) -> tuple[Any, httpx.AsyncClient]:
     # Through the environment, as an operator would set it.
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__MAX_FIRMWARE_SIZE", "1000")
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__MAX_DIAGNOSTICS_SIZE", "1000")
     app = await make_csms(plugins=plugins_under_test)
-    async with httpx.AsyncClient(
-        base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-    ) as client:
-        yield app, client
+    return app, api_for(app)
 
 
 async def test_oversized_image_is_refused(small_limit_api: tuple[Any, httpx.AsyncClient]) -> None:

@@ -3,7 +3,6 @@ the id tags and the configuration snapshot), a booted charge point, and small he
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -88,21 +87,3 @@ def la(api: httpx.AsyncClient) -> Helper:
 @pytest.fixture
 def make_recorder() -> Callable[[ChargePoint], SendLocalListRecorder]:
     return SendLocalListRecorder
-
-
-@pytest.fixture
-def eventually() -> Callable[..., Any]:
-    async def wait(check: Callable[[], Any], timeout: float = 5.0) -> None:
-        """Until ``check()`` (maybe async) is truthy."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            result = check()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("condition not met in time")
-            await asyncio.sleep(0.05)
-
-    return wait

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from csms_core.testing import eventually
+
 STATION = "LA1"
 
 
@@ -27,7 +29,7 @@ def auto_sync(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_changes_are_sent_as_one_differential(
-    auto_sync: None, la: Any, api: Any, connect: Any, make_recorder: Any, eventually: Any
+    auto_sync: None, la: Any, api: Any, connect: Any, make_recorder: Any
 ) -> None:
     cp = await connect(STATION)
     other = await connect("LA2")
@@ -62,7 +64,7 @@ async def test_changes_are_sent_as_one_differential(
 
 
 async def test_boot_with_a_stale_list_sends_full(
-    auto_sync: None, la: Any, api: Any, connect: Any, make_recorder: Any, eventually: Any
+    auto_sync: None, la: Any, api: Any, connect: Any, make_recorder: Any
 ) -> None:
     await la.add_tags("A")
     await asyncio.sleep(1.2)  # that change's batch finds no station

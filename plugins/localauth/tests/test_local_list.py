@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_core.testing import ChargePoint
+import pytest
+from csms_plugin_localauth import plugin as localauth_plugin
+
+from csms_core.testing import ChargePoint, eventually
 
 STATION = "LA1"
 
@@ -149,7 +152,7 @@ async def test_version_mismatch_recovers_with_full(
 
 
 async def test_version_mismatch_of_a_hand_sent_update_recovers_too(
-    la: Any, api: Any, station: ChargePoint, recorder: Any, eventually: Any
+    la: Any, api: Any, station: ChargePoint, recorder: Any
 ) -> None:
     await la.add_tags("A")
     station.answer("GetLocalListVersion", {"listVersion": 3})
@@ -234,19 +237,11 @@ async def _version_is(la: Any, version: int) -> bool:
     return (await la.show())["listVersion"] == version
 
 
-async def test_without_a_tag_store_nothing_is_wiped(make_csms: Any) -> None:
-    import httpx
-    from csms_plugin_localauth import plugin
-
-    from csms_core.testing import TEST_API_KEY, api_url
-
-    app = await make_csms(plugins=[("localauth", plugin)])
-    await app.stations.create("ALONE")
-    async with httpx.AsyncClient(
-        base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-    ) as client:
-        response = await client.post("/stations/ALONE/local-list", json={"updateType": "Full"})
-        shown = (await client.get("/stations/ALONE/local-list")).json()
+@pytest.mark.csms(plugins=[("localauth", localauth_plugin)])
+async def test_without_a_tag_store_nothing_is_wiped(csms: Any, api: Any) -> None:
+    await csms.stations.create("ALONE")
+    response = await api.post("/stations/ALONE/local-list", json={"updateType": "Full"})
+    shown = (await api.get("/stations/ALONE/local-list")).json()
     assert (shown["listVersion"], shown["pendingChanges"]) == (0, None)
     assert response.status_code == 422
     assert "list_id_tags" in response.json()["detail"]

@@ -12,12 +12,10 @@ import click
 import csms_plugin_remotetrigger.plugin
 import httpx
 import pytest
-from click.testing import CliRunner
-from csms_plugin_remotetrigger.cli import trigger as trigger_command
 
 from csms_core import hookimpl
 from csms_core.errors import CallErrorReceived
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url
+from csms_core.testing import ChargePoint
 
 NOW = "2026-01-01T00:00:00.000Z"
 
@@ -287,37 +285,25 @@ async def test_call_errors(api: httpx.AsyncClient, cp: ChargePoint, csms: Any) -
     assert "InternalError" in record["error"]
 
 
-async def test_timeout_is_recorded(make_csms: Any, stub: StationHandlers) -> None:
-    app = await make_csms(
-        plugins=[("remotetrigger", csms_plugin_remotetrigger.plugin), ("stub", stub)],
-        call_timeout=0.3,
-    )
-    await app.stations.create("CP1")
-    from csms_core.testing import ocpp_url
-
-    async with (
-        ChargePoint(ocpp_url(app), "CP1") as cp,
-        httpx.AsyncClient(
-            base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-        ) as api,
-    ):
-        await cp.boot()
-        response = await api.post("/stations/CP1/trigger", json={"requestedMessage": "Heartbeat"})
-        assert response.status_code == 504
-        assert (await cp.expect("TriggerMessage")).payload == {"requestedMessage": "Heartbeat"}
-        [record] = (await history(api))["items"]
-        assert record["status"] is None
-        assert "did not answer" in record["error"]
+@pytest.mark.csms(call_timeout=0.3)
+async def test_timeout_is_recorded(api: httpx.AsyncClient, connect: Any) -> None:
+    cp = await connect("CP1")
+    await cp.boot()
+    response = await api.post("/stations/CP1/trigger", json={"requestedMessage": "Heartbeat"})
+    assert response.status_code == 504
+    assert (await cp.expect("TriggerMessage")).payload == {"requestedMessage": "Heartbeat"}
+    [record] = (await history(api))["items"]
+    assert record["status"] is None
+    assert "did not answer" in record["error"]
 
 
-async def test_refused_when_no_plugin_handles_the_message(make_csms: Any, connect: Any) -> None:
-    # Only remotetrigger: a triggered Heartbeat would be answered NotSupported, so don't ask.
-    app = await make_csms(plugins=[("remotetrigger", csms_plugin_remotetrigger.plugin)])
-    async with httpx.AsyncClient(
-        base_url=api_url(app) + "/api/v1", headers={"Authorization": f"Bearer {TEST_API_KEY}"}
-    ) as api:
-        await app.stations.create("CP1")
-        response = await api.post("/stations/CP1/trigger", json={"requestedMessage": "Heartbeat"})
+# Only remotetrigger: a triggered Heartbeat would be answered NotSupported, so don't ask.
+@pytest.mark.csms(plugins=[("remotetrigger", csms_plugin_remotetrigger.plugin)])
+async def test_refused_when_no_plugin_handles_the_message(
+    csms: Any, api: httpx.AsyncClient
+) -> None:
+    await csms.stations.create("CP1")
+    response = await api.post("/stations/CP1/trigger", json={"requestedMessage": "Heartbeat"})
     assert response.status_code == 422
     assert "no enabled plugin handles Heartbeat" in response.json()["detail"]
 
@@ -354,11 +340,10 @@ def test_cli_command_is_contributed() -> None:
     assert "trigger" in group.commands
 
 
-async def test_cli_trigger_waits_for_the_message(csms: Any, cp: ChargePoint) -> None:
-    args = ["CP1", "metervalues", "--connector", "1", "--wait", "5", "--json"]
-    args += ["--api-url", api_url(csms), "--api-key", TEST_API_KEY]
-    # The CLI is synchronous: run it in a thread while this loop serves and plays the station.
-    invocation = asyncio.create_task(asyncio.to_thread(CliRunner().invoke, trigger_command, args))
+async def test_cli_trigger_waits_for_the_message(cli: Any, cp: ChargePoint) -> None:
+    args = ["trigger", "CP1", "metervalues", "--connector", "1", "--wait", "5", "--json"]
+    # A task: this loop serves and plays the station while the command waits.
+    invocation = asyncio.create_task(cli(*args))
     assert await answer_trigger(cp) == {"requestedMessage": "MeterValues", "connectorId": 1}
     await cp.call("MeterValues", MESSAGES["MeterValues"])
     result = await invocation

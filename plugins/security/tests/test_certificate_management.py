@@ -11,12 +11,10 @@ from typing import Any
 import httpx
 import pytest
 import trustme
-from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from csms_plugin_security.cli import security as security_command
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url
+from csms_core.testing import ChargePoint
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +166,7 @@ async def test_call_errors_are_recorded(api: httpx.AsyncClient, cp: ChargePoint)
 
 
 async def test_cli_install_query_delete(
-    csms: Any, cp: ChargePoint, root: trustme.CA, tmp_path: Any
+    cli: Any, cp: ChargePoint, root: trustme.CA, tmp_path: Any
 ) -> None:
     hash_data = expected_hash_data(root)
     cp.answer("InstallCertificate", {"status": "Accepted"})
@@ -177,13 +175,9 @@ async def test_cli_install_query_delete(
     )
     cp.answer("DeleteCertificate", {"status": "Accepted"})
     root.cert_pem.write_to_path(tmp_path / "root.pem")
-    options = ["--json", "--api-url", api_url(csms), "--api-key", TEST_API_KEY]
-    runner = CliRunner()
 
     async def run(*args: str) -> Any:
-        result = await asyncio.to_thread(runner.invoke, security_command, [*args, *options])
-        assert result.exit_code == 0, result.output
-        return json.loads(result.output)
+        return json.loads((await cli("security", *args, "--json")).output)
 
     kind = "CentralSystemRootCertificate"
     assert await run("install", "CP1", kind, str(tmp_path / "root.pem")) == {"status": "Accepted"}

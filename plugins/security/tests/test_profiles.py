@@ -7,22 +7,17 @@ import asyncio
 import json
 import logging
 import ssl
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import trustme
-from click.testing import CliRunner
-from csms_plugin_security.cli import security as security_command
 from websockets.exceptions import InvalidStatus
 
 from csms_core.security import verify_password
 from csms_core.testing import (
-    TEST_API_KEY,
     TEST_PASSWORD,
     ChargePoint,
-    api_url,
     eventually,
     ocpp_url,
 )
@@ -232,16 +227,10 @@ async def tls_csms(make_csms: Any, ca: trustme.CA, tmp_path: Any) -> Any:
 
 
 @pytest.fixture
-async def tls_api(tls_csms: Any, ca: trustme.CA) -> AsyncIterator[httpx.AsyncClient]:
+async def tls_api(tls_csms: Any, ca: trustme.CA, api_for: Any) -> httpx.AsyncClient:
     context = ssl.create_default_context()
     ca.configure_trust(context)
-    async with httpx.AsyncClient(
-        base_url=api_url(tls_csms) + "/api/v1",
-        headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-        verify=context,
-        timeout=30,
-    ) as client:
-        yield client
+    return api_for(tls_csms, verify=context)
 
 
 def trusting(ca: trustme.CA) -> ssl.SSLContext:
@@ -294,23 +283,17 @@ async def test_tc083_upgrade_from_no_password_over_tls(
 # --- CLI --------------------------------------------------------------------------------------
 
 
-async def test_cli_set_key_and_upgrade(csms: Any, connect: Any) -> None:
+async def test_cli_set_key_and_upgrade(csms: Any, connect: Any, cli: Any) -> None:
     cp = await connect("CP1")
     await cp.boot()
     cp.answer("ChangeConfiguration", {"status": "Accepted"})
-    options = ["--json", "--api-url", api_url(csms), "--api-key", TEST_API_KEY]
-    runner = CliRunner()
-    result = await asyncio.to_thread(
-        runner.invoke, security_command, ["set-key", "CP1", *options], env={}
-    )
+    result = await cli("security", "set-key", "CP1", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"status": "Accepted"}
     assert (await csms.stations.get("CP1")).password_hash is not None
-    result = await asyncio.to_thread(
-        runner.invoke, security_command, ["upgrade-profile", "CP1", "1", *options]
-    )
+    result = await cli("security", "upgrade-profile", "CP1", "1", "--json")
     assert result.exit_code == 0, result.output
-    result = await asyncio.to_thread(runner.invoke, security_command, ["profile", "CP1", *options])
+    result = await cli("security", "profile", "CP1", "--json")
     assert json.loads(result.output)["pendingProfile"] == 1
 
 

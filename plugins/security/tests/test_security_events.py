@@ -3,15 +3,12 @@ confirmed, listed per station through the API and the CLI."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import httpx
-from click.testing import CliRunner
-from csms_plugin_security.cli import security as security_command
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url
+from csms_core.testing import ChargePoint
 
 
 async def events(api: httpx.AsyncClient, station_id: str = "CP1", **params: Any) -> dict:
@@ -77,19 +74,14 @@ async def test_malformed_event_is_refused_and_not_stored(
     assert (await events(api))["total"] == 0
 
 
-async def test_cli_lists_events(csms: Any, cp: ChargePoint) -> None:
+async def test_cli_lists_events(cli: Any, cp: ChargePoint) -> None:
     await cp.call(
         "SecurityEventNotification",
         {"type": "TamperDetectionActivated", "timestamp": "2026-01-01T10:00:00Z"},
     )
-    args = ["events", "CP1", "--json", "--api-url", api_url(csms), "--api-key", TEST_API_KEY]
-    result = await asyncio.to_thread(CliRunner().invoke, security_command, args)
+    result = await cli("security", "events", "CP1", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["items"][0]["type"] == "TamperDetectionActivated"
-    table = await asyncio.to_thread(
-        CliRunner().invoke,
-        security_command,
-        ["events", "CP1", "--api-url", api_url(csms), "--api-key", TEST_API_KEY],
-    )
+    table = await cli("security", "events", "CP1")
     assert table.exit_code == 0, table.output
     assert "TamperDetectionActivated" in table.output

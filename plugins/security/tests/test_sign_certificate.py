@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from csms_core.testing import TEST_API_KEY, ChargePoint, api_url, eventually, ocpp_url
+from csms_core.testing import ChargePoint, eventually, ocpp_url
 
 
 def new_key(kind: str = "ec", bits: int = 2048) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
@@ -66,13 +66,8 @@ async def signing_csms(make_csms: Any, ca: trustme.CA, tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-async def sapi(signing_csms: Any) -> Any:
-    async with httpx.AsyncClient(
-        base_url=api_url(signing_csms) + "/api/v1",
-        headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-        timeout=30,
-    ) as client:
-        yield client
+async def sapi(signing_csms: Any, api_for: Any) -> Any:
+    return api_for(signing_csms)
 
 
 @pytest.fixture
@@ -137,7 +132,7 @@ async def test_tc074_update_charge_point_certificate_by_request_of_csms(
 
 
 async def test_tc074_station_then_connects_with_its_new_certificate(
-    make_csms: Any, ca: trustme.CA, tmp_path: Path
+    make_csms: Any, api_for: Any, ca: trustme.CA, tmp_path: Path
 ) -> None:
     """The certificate we sign is one the kernel accepts for security profile 3."""
     server = ca.issue_cert("127.0.0.1")
@@ -160,14 +155,11 @@ async def test_tc074_station_then_connects_with_its_new_certificate(
         cp.answer("CertificateSigned", {"status": "Accepted"})
         assert await cp.call("SignCertificate", {"csr": csr_pem}) == {"status": "Accepted"}
 
+        api = api_for(app, verify=factory)
+
         async def issued() -> str | None:
-            async with httpx.AsyncClient(
-                base_url=api_url(app) + "/api/v1",
-                headers={"Authorization": f"Bearer {TEST_API_KEY}"},
-                verify=factory,
-            ) as api:
-                [row] = (await api.get("/stations/CP1/sign-requests")).json()["items"]
-                return row["certificate"] if row["certificateStatus"] else None
+            [row] = (await api.get("/stations/CP1/sign-requests")).json()["items"]
+            return row["certificate"] if row["certificateStatus"] else None
 
         certificate = await eventually(issued)
     (tmp_path / "cp1.pem").write_text(certificate)

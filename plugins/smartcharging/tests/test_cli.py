@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
-from click.testing import CliRunner
 
-from csms_core.testing import TEST_API_KEY, api_url
-
-
-async def test_profiles_and_composite_commands(csms: Any, cp: Any) -> None:
-    from csms_core.cli import _add_plugin_commands, cli
-
-    _add_plugin_commands()
+async def test_profiles_and_composite_commands(cli: Any, cp: Any) -> None:
     cp.answer("SetChargingProfile", {"status": "Accepted"})
     cp.answer("ClearChargingProfile", {"status": "Accepted"})
-    options = ["--api-url", api_url(csms), "--api-key", TEST_API_KEY]
 
     async def run(*args: str) -> str:
-        # The CLI's HTTP client is synchronous: run it beside the server's event loop.
-        result = await asyncio.to_thread(CliRunner().invoke, cli, [*args, *options])
-        assert result.exit_code == 0, result.output
-        return result.output
+        return (await cli(*args)).output
 
     cap = {
         "chargingProfileId": 3,
