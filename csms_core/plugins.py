@@ -15,12 +15,13 @@ import pluggy
 from pydantic import BaseModel
 from sqlalchemy import MetaData
 
-from . import hookspecs
+from . import datatransfer, hookspecs
 from .errors import ConfigError
 
 log = logging.getLogger("csms.plugins")
 
 ENTRY_POINT_GROUP = "csms.plugins"
+KERNEL = "kernel"  # the owner of what the kernel registers itself
 Handler = Callable[[Any, dict], Awaitable[dict]]
 
 
@@ -171,6 +172,9 @@ class Plugins:
 
     def build_registry(self) -> Registry:
         reg = Registry()
+        # The kernel answers DataTransfer itself, from reg.data_transfer (see datatransfer.py).
+        reg.handlers[datatransfer.ACTION] = datatransfer.dispatch
+        reg.handler_owners[datatransfer.ACTION] = KERNEL
 
         def handlers(plugin: str) -> Callable[..., None]:
             def register(action: str, handler: Handler) -> None:
