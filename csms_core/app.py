@@ -191,7 +191,8 @@ class Csms:
         return self.plugin_settings[name]
 
     async def fire(self, event: str, **kwargs: Any) -> None:
-        """Fire a kernel event (see hookspecs) to every plugin that observes it."""
+        """Fire an event (see hookspecs) to every plugin that implements it: the one way
+        to fire, for the kernel and plugins alike. A failing implementation is logged."""
         await self.plugins.fire(event, app=self, **kwargs)
 
     async def query(self, question: str, **kwargs: Any) -> Any:

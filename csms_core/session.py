@@ -158,17 +158,15 @@ class StationSession:
                 call.payload.get("firmwareVersion", "?"),
                 response.get("status"),
             )
-            await self.app.plugins.fire(
+            await self.app.fire(
                 "station_booted",
-                app=self.app,
                 station_id=self.id,
                 status=response.get("status"),
                 boot=call.payload,
             )
         if self.app.plugins.has_impls("station_message"):
-            await self.app.plugins.fire(
+            await self.app.fire(
                 "station_message",
-                app=self.app,
                 station_id=self.id,
                 action=call.action,
                 payload=call.payload,
