@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 
 from .security import hash_password
 from .storage import Database
@@ -78,25 +78,16 @@ class StationStore:
             await session.delete(station)
         return True
 
-    async def list(
-        self,
-        only: Iterable[str] | None = None,
-        exclude: Iterable[str] | None = None,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> tuple[list[Station], int]:
-        query = select(Station)
-        count = select(func.count()).select_from(Station)
+    def query(
+        self, only: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> Select:
+        """Stations by id, for ``paginate``: all, ``only`` these, or all but ``exclude``."""
+        query = select(Station).order_by(Station.id)
         if only is not None:
             query = query.where(Station.id.in_(list(only)))
-            count = count.where(Station.id.in_(list(only)))
         if exclude is not None:
             query = query.where(Station.id.not_in(list(exclude)))
-            count = count.where(Station.id.not_in(list(exclude)))
-        async with self.db.read() as session:
-            total = await session.scalar(count)
-            rows = await session.scalars(query.order_by(Station.id).offset(offset).limit(limit))
-            return list(rows), int(total or 0)
+        return query
 
     async def record_boot(self, station_id: str, payload: dict, status: str) -> None:
         """Store the BootNotification fields and the registration status we answered."""
