@@ -10,7 +10,7 @@ import os
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -33,6 +33,8 @@ from .storage import Database, upgrade_all
 from .watch import StationMessage, Watchers
 
 log = logging.getLogger("csms")
+
+State = TypeVar("State")
 
 LAST_SEEN_FLUSH_SECONDS = 30.0
 
@@ -73,7 +75,7 @@ class Csms:
         self.files: SharedFiles = make_files(self, self.router)
         self.ocpp = OcppServer(self)
         self.api: Any = None
-        self.state: dict[str, Any] = {}  # per-plugin runtime state, keyed by plugin name
+        self.state: dict[str, Any] = {}  # plugins' runtime state: see plugin_state()
         self._background: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
 
@@ -185,6 +187,15 @@ class Csms:
         """Whether this node is the cluster's leader right now (always true on one node).
         For work done in passing; a job of its own is better off with ``spawn_singleton``."""
         return self.router.is_leader()
+
+    def plugin_state(self, name: str, factory: Callable[[], State]) -> State:
+        """The runtime state of plugin ``name`` on this node (``app.state[name]``), made by
+        ``factory()`` on first use: in a hook, a route, or a check a tool runs before
+        ``startup``. Per process: what other nodes must see goes into the database."""
+        state = self.state.get(name)
+        if state is None:
+            state = self.state[name] = factory()
+        return state
 
     def settings_for(self, name: str) -> Any:
         """A plugin's validated settings section."""
