@@ -109,7 +109,9 @@ def register_config_keys(register: Any) -> None:
 def register_tables(register: Any) -> None:
     """Register this plugin's storage: ``register(name, metadata, migrations_dir)``.
 
-    Each name gets its own Alembic version table ``alembic_version_<name>``.
+    ``migrations_dir`` holds only ``versions/`` (the plugin's Alembic revisions); the kernel
+    owns the Alembic environment. Each name gets its own version table
+    ``alembic_version_<name>``; ``csms db revision <name> -m ...`` writes a new revision.
     """
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 
 from . import datatransfer, hookspecs
 from .errors import ConfigError
+from .storage.migrate import TableSet
 
 log = logging.getLogger("csms.plugins")
 
@@ -39,14 +40,6 @@ class OwnedAction:
     check: Callable[..., Any] | None = None
     on_result: Callable[..., Any] | None = None
     permits: Callable[[dict], Iterable[str]] | None = None
-
-
-@dataclass(slots=True)
-class TableSet:
-    plugin: str
-    name: str
-    metadata: MetaData
-    migrations_dir: Path
 
 
 @dataclass(slots=True)
