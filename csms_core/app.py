@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from . import rpc
+from .api.server import ApiServer
 from .cluster import make_files, make_router
 from .errors import (
     ActionNotAvailable,
@@ -85,8 +86,6 @@ class Csms:
         await upgrade_all(self.db, self.registry.tables)
 
     async def start(self) -> None:
-        from .api.server import ApiServer  # the API imports the app; keep that one-way
-
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         if self.settings.auto_migrate:
             await self.migrate()

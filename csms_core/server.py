@@ -48,7 +48,6 @@ class OcppServer:
         self.limiter = FailureLimiter(app.settings.auth_failures_per_minute)
         self.server: Server | None = None
         self.port: int | None = None
-        self._connections: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         s = self.settings

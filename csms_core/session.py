@@ -103,9 +103,7 @@ class StationSession:
             return
         if isinstance(frame, rpc.Call):
             self._on_call(frame)
-        elif isinstance(frame, rpc.CallResult):
-            self._resolve(frame.message_id, frame)
-        else:
+        else:  # CALLRESULT or CALLERROR: the answer to one of our calls
             self._resolve(frame.message_id, frame)
 
     def _on_call(self, call: rpc.Call) -> None:
