@@ -400,8 +400,24 @@ def call(
     client.show(answer)
 
 
-def _add_plugin_commands() -> None:
-    disabled = [p for p in os.environ.get("CSMS_DISABLED_PLUGINS", "").split(",") if p.strip()]
+def _config_file(argv: list[str]) -> str | None:
+    """The config file named by ``--config`` anywhere on the command line, else
+    ``CSMS_CONFIG``: read before click parses, since it decides which plugins add commands."""
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("CSMS_CONFIG")
+
+
+def _add_plugin_commands(argv: list[str]) -> None:
+    """Commands of the plugins left on by the settings (config file and CSMS_* variables)."""
+    try:
+        disabled = load_settings(_config_file(argv)).disabled_plugins
+    except ConfigError as exc:
+        click.echo(f"warning: {exc}", err=True)  # the command itself reports it if it reads it
+        disabled = []
     try:
         manager = Plugins(disabled=disabled)
     except ConfigError as exc:
@@ -412,7 +428,7 @@ def _add_plugin_commands() -> None:
 
 
 def main() -> None:
-    _add_plugin_commands()
+    _add_plugin_commands(sys.argv[1:])
     cli(prog_name="csms")
 
 

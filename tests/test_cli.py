@@ -155,3 +155,33 @@ def test_unknown_disabled_plugin_is_a_clear_error(tmp_path):
     )
     assert result.exit_code != 0
     assert "cannot disable unknown plugin(s) nosuch" in result.output
+
+
+def test_plugin_commands_follow_disabled_plugins_in_the_config_file(tmp_path):
+    """Plugins' commands are added before click parses: the config file is read first."""
+    config = tmp_path / "csms.toml"
+    config.write_text('disabled_plugins = ["reservation"]\n')
+
+    def commands(*args: str, **env: str) -> str:
+        environ = {**os.environ, **env}
+        environ.pop("CSMS_DISABLED_PLUGINS", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "csms_core.cli", *args, "--help"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "reservations" in commands()
+    assert "reservations" not in commands(CSMS_CONFIG=str(config))
+    given = subprocess.run(
+        [sys.executable, "-m", "csms_core.cli", "reservations", "--config", str(config)],
+        env={k: v for k, v in os.environ.items() if k != "CSMS_DISABLED_PLUGINS"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "No such command 'reservations'" in given.stderr
