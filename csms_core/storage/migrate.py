@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from .database import Database
 from .models import KernelBase
+from .types import UtcDateTime
 
 # The one Alembic environment: env.py and script.py.mako, for the kernel and every plugin.
 ENVIRONMENT = Path(__file__).parent / "migrations"
@@ -62,6 +63,14 @@ def _option(path: Path) -> str:
     return str(path).replace("%", "%%")  # config values are %-interpolated
 
 
+def _render_item(type_: str, obj: Any, _context: Any) -> str | bool:
+    """Autogenerate writes our column types as plain SQLAlchemy: a revision must not
+    depend on the kernel's Python classes, which may change after it was written."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_env() -> None:
     """Body of env.py: migrate one storage name on the connection we were given."""
     tables: TableSet = context.config.attributes["tables"]
@@ -79,6 +88,7 @@ def run_env() -> None:
         target_metadata=tables.metadata,
         version_table=version_table(tables.name),
         include_object=include_object,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
