@@ -10,11 +10,12 @@ import os
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from . import rpc
+from .api.server import ApiServer
 from .cluster import make_files, make_router
 from .errors import (
     ActionNotAvailable,
@@ -33,6 +34,8 @@ from .storage import Database, upgrade_all
 from .watch import StationMessage, Watchers
 
 log = logging.getLogger("csms")
+
+State = TypeVar("State")
 
 LAST_SEEN_FLUSH_SECONDS = 30.0
 
@@ -73,7 +76,7 @@ class Csms:
         self.files: SharedFiles = make_files(self, self.router)
         self.ocpp = OcppServer(self)
         self.api: Any = None
-        self.state: dict[str, Any] = {}  # per-plugin runtime state, keyed by plugin name
+        self.state: dict[str, Any] = {}  # plugins' runtime state: see plugin_state()
         self._background: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
 
@@ -83,8 +86,6 @@ class Csms:
         await upgrade_all(self.db, self.registry.tables)
 
     async def start(self) -> None:
-        from .api.server import ApiServer  # the API imports the app; keep that one-way
-
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         if self.settings.auto_migrate:
             await self.migrate()
@@ -186,12 +187,22 @@ class Csms:
         For work done in passing; a job of its own is better off with ``spawn_singleton``."""
         return self.router.is_leader()
 
+    def plugin_state(self, name: str, factory: Callable[[], State]) -> State:
+        """The runtime state of plugin ``name`` on this node (``app.state[name]``), made by
+        ``factory()`` on first use: in a hook, a route, or a check a tool runs before
+        ``startup``. Per process: what other nodes must see goes into the database."""
+        state = self.state.get(name)
+        if state is None:
+            state = self.state[name] = factory()
+        return state
+
     def settings_for(self, name: str) -> Any:
         """A plugin's validated settings section."""
         return self.plugin_settings[name]
 
     async def fire(self, event: str, **kwargs: Any) -> None:
-        """Fire a kernel event (see hookspecs) to every plugin that observes it."""
+        """Fire an event (see hookspecs) to every plugin that implements it: the one way
+        to fire, for the kernel and plugins alike. A failing implementation is logged."""
         await self.plugins.fire(event, app=self, **kwargs)
 
     async def query(self, question: str, **kwargs: Any) -> Any:

@@ -8,11 +8,12 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 
 from . import __version__
-from .client import ApiClient, api_options, parse_json_argument, table
+from .client import ApiClient, api_options, compact, parse_json_argument, table
 from .errors import ConfigError
 from .logs import configure_logging
 from .plugins import Plugins
@@ -352,7 +353,7 @@ def stations() -> None:
 @click.option("--password", help="Basic-auth password, 16-40 characters.")
 @api_options
 def stations_add(client: ApiClient, station_id: str, password: str | None) -> None:
-    body = {"id": station_id, **({"password": password} if password else {})}
+    body = compact(id=station_id, password=password or None)
     client.show(client.request("POST", "/stations", json=body), STATION_COLUMNS)
 
 
@@ -360,22 +361,23 @@ def stations_add(client: ApiClient, station_id: str, password: str | None) -> No
 @click.option("--connected/--disconnected", default=None)
 @api_options
 def stations_list(client: ApiClient, connected: bool | None) -> None:
-    params = {} if connected is None else {"connected": str(connected).lower()}
-    client.show(client.request("GET", "/stations", params=params), STATION_COLUMNS)
+    client.show(
+        client.request("GET", "/stations", params=compact(connected=connected)), STATION_COLUMNS
+    )
 
 
 @stations.command("show")
 @click.argument("station_id")
 @api_options
 def stations_show(client: ApiClient, station_id: str) -> None:
-    client.show(client.request("GET", f"/stations/{station_id}"))
+    client.show(client.request("GET", client.station(station_id)))
 
 
 @stations.command("remove")
 @click.argument("station_id")
 @api_options
 def stations_remove(client: ApiClient, station_id: str) -> None:
-    client.request("DELETE", f"/stations/{station_id}")
+    client.request("DELETE", client.station(station_id))
     click.echo(f"removed {station_id}")
 
 
@@ -389,18 +391,33 @@ def call(
     client: ApiClient, station_id: str, action: str, payload: str, timeout: float | None
 ) -> None:
     """Send ACTION with PAYLOAD (JSON) to a station and print its answer."""
-    params = {"timeout": timeout} if timeout else {}
     answer = client.request(
         "POST",
-        f"/stations/{station_id}/calls/{action}",
+        client.station(station_id, "calls", quote(action, safe="")),
         json=parse_json_argument(payload),
-        params=params,
+        params=compact(timeout=timeout),
     )
     client.show(answer)
 
 
-def _add_plugin_commands() -> None:
-    disabled = [p for p in os.environ.get("CSMS_DISABLED_PLUGINS", "").split(",") if p.strip()]
+def _config_file(argv: list[str]) -> str | None:
+    """The config file named by ``--config`` anywhere on the command line, else
+    ``CSMS_CONFIG``: read before click parses, since it decides which plugins add commands."""
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("CSMS_CONFIG")
+
+
+def _add_plugin_commands(argv: list[str]) -> None:
+    """Commands of the plugins left on by the settings (config file and CSMS_* variables)."""
+    try:
+        disabled = load_settings(_config_file(argv)).disabled_plugins
+    except ConfigError as exc:
+        click.echo(f"warning: {exc}", err=True)  # the command itself reports it if it reads it
+        disabled = []
     try:
         manager = Plugins(disabled=disabled)
     except ConfigError as exc:
@@ -411,7 +428,7 @@ def _add_plugin_commands() -> None:
 
 
 def main() -> None:
-    _add_plugin_commands()
+    _add_plugin_commands(sys.argv[1:])
     cli(prog_name="csms")
 
 

@@ -7,6 +7,7 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import click
 import httpx
@@ -39,6 +40,12 @@ class ApiClient:
         if "json" in response.headers.get("content-type", ""):
             return response.json()
         return response.content
+
+    def station(self, station_id: str, *path: str) -> str:
+        """The API path of a station or one of its resources, the id percent-quoted (an id
+        may hold ``#``, ``?`` or ``/``): ``station("CP#1", "calls", "Reset")`` is
+        ``/stations/CP%231/calls/Reset``. ``path`` segments are joined as they are."""
+        return "/".join(["/stations", quote(station_id, safe=""), *path])
 
     def show(self, data: Any, columns: Sequence[str] | None = None) -> None:
         """Print JSON with --json, else a table of `columns` (or indented JSON)."""
@@ -80,6 +87,12 @@ def api_options(fn: Callable) -> Callable:
         return fn(client=ApiClient(api_url, api_key, as_json), **kwargs)
 
     return wrapper
+
+
+def compact(**options: Any) -> dict[str, Any]:
+    """The options that were given: a click option left unset is None and is not sent
+    (``params=compact(stationId=station, limit=limit)``)."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def parse_json_argument(text: str) -> Any:

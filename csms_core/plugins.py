@@ -15,12 +15,14 @@ import pluggy
 from pydantic import BaseModel
 from sqlalchemy import MetaData
 
-from . import hookspecs
+from . import datatransfer, hookspecs
 from .errors import ConfigError
+from .storage.migrate import TableSet
 
 log = logging.getLogger("csms.plugins")
 
 ENTRY_POINT_GROUP = "csms.plugins"
+KERNEL = "kernel"  # the owner of what the kernel registers itself
 Handler = Callable[[Any, dict], Awaitable[dict]]
 
 
@@ -38,14 +40,6 @@ class OwnedAction:
     check: Callable[..., Any] | None = None
     on_result: Callable[..., Any] | None = None
     permits: Callable[[dict], Iterable[str]] | None = None
-
-
-@dataclass(slots=True)
-class TableSet:
-    plugin: str
-    name: str
-    metadata: MetaData
-    migrations_dir: Path
 
 
 @dataclass(slots=True)
@@ -171,6 +165,9 @@ class Plugins:
 
     def build_registry(self) -> Registry:
         reg = Registry()
+        # The kernel answers DataTransfer itself, from reg.data_transfer (see datatransfer.py).
+        reg.handlers[datatransfer.ACTION] = datatransfer.dispatch
+        reg.handler_owners[datatransfer.ACTION] = KERNEL
 
         def handlers(plugin: str) -> Callable[..., None]:
             def register(action: str, handler: Handler) -> None:

@@ -48,7 +48,6 @@ class OcppServer:
         self.limiter = FailureLimiter(app.settings.auth_failures_per_minute)
         self.server: Server | None = None
         self.port: int | None = None
-        self._connections: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         s = self.settings
@@ -174,9 +173,8 @@ class OcppServer:
         log.info("%s connected from %s", station_id, session.remote_address)
         try:
             await self.app.stations.mark_connected(station_id, self.app.node_id)
-            await self.app.plugins.fire(
+            await self.app.fire(
                 "station_connected",
-                app=self.app,
                 station_id=station_id,
                 security_profile=connection.security_profile,  # type: ignore[attr-defined]
             )
@@ -186,7 +184,7 @@ class OcppServer:
             if self.app.router.local_session(station_id) is None:
                 await self.app.stations.mark_disconnected(station_id, self.app.node_id)
             log.info("%s disconnected", station_id)
-            await self.app.plugins.fire("station_disconnected", app=self.app, station_id=station_id)
+            await self.app.fire("station_disconnected", station_id=station_id)
 
 
 def security_profile(tls: bool, basic: bool, client_certificate: bool) -> int:

@@ -103,9 +103,7 @@ class StationSession:
             return
         if isinstance(frame, rpc.Call):
             self._on_call(frame)
-        elif isinstance(frame, rpc.CallResult):
-            self._resolve(frame.message_id, frame)
-        else:
+        else:  # CALLRESULT or CALLERROR: the answer to one of our calls
             self._resolve(frame.message_id, frame)
 
     def _on_call(self, call: rpc.Call) -> None:
@@ -158,17 +156,15 @@ class StationSession:
                 call.payload.get("firmwareVersion", "?"),
                 response.get("status"),
             )
-            await self.app.plugins.fire(
+            await self.app.fire(
                 "station_booted",
-                app=self.app,
                 station_id=self.id,
                 status=response.get("status"),
                 boot=call.payload,
             )
         if self.app.plugins.has_impls("station_message"):
-            await self.app.plugins.fire(
+            await self.app.fire(
                 "station_message",
-                app=self.app,
                 station_id=self.id,
                 action=call.action,
                 payload=call.payload,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 
 from .security import hash_password
 from .storage import Database
@@ -64,39 +64,30 @@ class StationStore:
         if "password" in values:
             password = values.pop("password")
             values["password_hash"] = hash_password(password) if password else None
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             result = await session.execute(
                 update(Station).where(Station.id == station_id).values(**values)
             )
         return result.rowcount > 0
 
     async def delete(self, station_id: str) -> bool:
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             station = await session.get(Station, station_id)
             if station is None:
                 return False
             await session.delete(station)
         return True
 
-    async def list(
-        self,
-        only: Iterable[str] | None = None,
-        exclude: Iterable[str] | None = None,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> tuple[list[Station], int]:
-        query = select(Station)
-        count = select(func.count()).select_from(Station)
+    def query(
+        self, only: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> Select:
+        """Stations by id, for ``paginate``: all, ``only`` these, or all but ``exclude``."""
+        query = select(Station).order_by(Station.id)
         if only is not None:
             query = query.where(Station.id.in_(list(only)))
-            count = count.where(Station.id.in_(list(only)))
         if exclude is not None:
             query = query.where(Station.id.not_in(list(exclude)))
-            count = count.where(Station.id.not_in(list(exclude)))
-        async with self.db.session() as session:
-            total = await session.scalar(count)
-            rows = await session.scalars(query.order_by(Station.id).offset(offset).limit(limit))
-            return list(rows), int(total or 0)
+        return query
 
     async def record_boot(self, station_id: str, payload: dict, status: str) -> None:
         """Store the BootNotification fields and the registration status we answered."""
@@ -116,7 +107,7 @@ class StationStore:
 
     async def connected_nodes(self) -> dict[str, str]:
         """Station id -> the node recorded as holding it."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             rows = await session.execute(
                 select(Station.id, Station.connected_node).where(
                     Station.connected_node.is_not(None)
@@ -127,7 +118,7 @@ class StationStore:
     async def set_connected_nodes(self, nodes: dict[str, str | None]) -> None:
         if not nodes:
             return
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             # Core executemany, not ORM bulk update: a station deleted meanwhile is no error.
             table = Station.__table__
             await session.execute(

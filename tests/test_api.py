@@ -65,7 +65,7 @@ async def test_api_key_create_use_revoke(api, csms):
     assert created.status_code == 201
     key = created.json()["key"]
     assert key.startswith("csms_")
-    listed = (await api.get("/api-keys")).json()
+    listed = (await api.get("/api-keys")).json()["items"]
     assert [k["name"] for k in listed] == ["ops"] and "key" not in listed[0]
     async with httpx.AsyncClient(base_url=api_url(csms) + "/api/v1") as client:
         headers = {"Authorization": f"Bearer {key}"}

@@ -40,6 +40,21 @@ async def test_stations_and_call_commands(csms, booted, cli):
     assert removed.exit_code == 0 and await csms.stations.get("CP9") is None
 
 
+async def test_station_ids_are_quoted_in_api_paths(csms):
+    """An id the API accepts but a URL does not carry as it is (``#`` starts a fragment,
+    ``?`` a query) reaches its own station."""
+    env = {"CSMS_API_URL": api_url(csms), "CSMS_API_KEY": TEST_API_KEY}
+    for station_id in ["CP#1", "CP?2", "CP%3"]:
+        added = await run_cli("stations", "add", station_id, env=env)
+        assert added.exit_code == 0, added.output
+        shown = await run_cli("stations", "show", station_id, "--json", env=env)
+        assert shown.exit_code == 0 and json.loads(shown.output)["id"] == station_id
+        called = await run_cli("call", station_id, "Reset", '{"type": "Hard"}', env=env)
+        assert called.exit_code != 0 and "409" in called.output  # registered, not connected
+        removed = await run_cli("stations", "remove", station_id, env=env)
+        assert removed.exit_code == 0 and await csms.stations.get(station_id) is None
+
+
 async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
     env = {**os.environ, "CSMS_API_KEYS": "k1", "CSMS_HOST": "127.0.0.1"}
     env.pop("CSMS_TEST_DATABASE_URL", None)
@@ -133,3 +148,33 @@ def test_unknown_disabled_plugin_is_a_clear_error(tmp_path):
     )
     assert result.exit_code != 0
     assert "cannot disable unknown plugin(s) nosuch" in result.output
+
+
+def test_plugin_commands_follow_disabled_plugins_in_the_config_file(tmp_path):
+    """Plugins' commands are added before click parses: the config file is read first."""
+    config = tmp_path / "csms.toml"
+    config.write_text('disabled_plugins = ["reservation"]\n')
+
+    def commands(*args: str, **env: str) -> str:
+        environ = {**os.environ, **env}
+        environ.pop("CSMS_DISABLED_PLUGINS", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "csms_core.cli", *args, "--help"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "reservations" in commands()
+    assert "reservations" not in commands(CSMS_CONFIG=str(config))
+    given = subprocess.run(
+        [sys.executable, "-m", "csms_core.cli", "reservations", "--config", str(config)],
+        env={k: v for k, v in os.environ.items() if k != "CSMS_DISABLED_PLUGINS"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "No such command 'reservations'" in given.stderr

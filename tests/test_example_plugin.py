@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from csms_core.plugins import Plugins
 
@@ -41,19 +44,41 @@ def installed_example(tmp_path_factory):
         del sys.modules[name]
 
 
-async def test_example_plugin_answers_its_vendor(installed_example, make_csms):
-    assert "greeter" in Plugins().available
-    app = await make_csms(plugin_settings={"greeter": {"greeting": "Welcome"}})
-    assert "greeter" in app.plugins.enabled
-    from csms_core.testing import ChargePoint, ocpp_url
+@pytest.fixture
+async def csms(installed_example, make_csms):
+    # Every installed plugin (core boots the station) and the example, configured.
+    return await make_csms(plugin_settings={"greeter": {"greeting": "Welcome"}})
 
-    await app.stations.create("CP1")
-    async with ChargePoint(ocpp_url(app), "CP1") as cp:
-        assert (await cp.boot())["status"] == "Accepted"
+
+async def test_example_plugin_answers_its_vendor_and_keeps_a_history(csms, connect, api):
+    assert "greeter" in Plugins().available and "greeter" in csms.plugins.enabled
+    cp = await connect("CP1")
+    assert (await cp.boot())["status"] == "Accepted"
+    for _ in range(3):
         answer = await cp.call("DataTransfer", {"vendorId": "com.example", "messageId": "Hello"})
         assert answer == {"status": "Accepted", "data": "Welcome, CP1"}
-        other = await cp.call("DataTransfer", {"vendorId": "com.other"})
-        assert other["status"] == "UnknownVendorId"
+    other = await cp.call("DataTransfer", {"vendorId": "com.other"})
+    assert other["status"] == "UnknownVendorId"
+
+    page = (await api.get("/stations/CP1/greetings", params={"limit": 2})).json()
+    assert page["total"] == 3 and page["limit"] == 2 and len(page["items"]) == 2
+    assert {g["stationId"] for g in page["items"]} == {"CP1"}
+    assert (await api.get("/stations/NOPE/greetings")).status_code == 404
+
+    from csms_example_greeter.cli import greetings
+
+    from csms_core.testing import TEST_API_KEY, api_url
+
+    env = {"CSMS_API_URL": api_url(csms), "CSMS_API_KEY": TEST_API_KEY}
+    shown = await asyncio.to_thread(
+        CliRunner().invoke, greetings, ["CP1", "--limit", "1", "--json"], env=env
+    )
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["total"] == 3
+
+    assert (await api.delete("/stations/CP1")).status_code == 204
+    await csms.stations.create("CP1")
+    assert (await api.get("/stations/CP1/greetings")).json()["total"] == 0
 
 
 async def test_example_plugin_can_be_disabled(installed_example, make_csms):

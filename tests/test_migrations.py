@@ -110,3 +110,28 @@ async def test_each_plugin_migrates_alone(empty_database_url, tables):
             assert not await connection.run_sync(names) & set(tables.metadata.tables)
     finally:
         await db.close()
+
+
+async def test_a_plugin_revision_is_written_to_its_versions_folder(empty_database_url, tmp_path):
+    """A plugin ships only ``migrations/versions/``: ``csms db revision`` writes there with the
+    kernel's template, and the revision applies with the kernel's environment."""
+    from sqlalchemy import Column, Integer, MetaData, Table, inspect
+
+    from csms_core.storage.migrate import TableSet, make_revision
+
+    metadata = MetaData()
+    Table("demo_things", metadata, Column("id", Integer, primary_key=True))
+    tables = TableSet("demo", "demo", metadata, tmp_path / "migrations")
+    db = Database(empty_database_url)
+    try:
+        await make_revision(db, tables, "demo things", autogenerate=True)
+        (written,) = (tmp_path / "migrations" / "versions").iterdir()
+        assert "demo things" in written.read_text() and "create_table" in written.read_text()
+        assert [p.name for p in (tmp_path / "migrations").iterdir()] == ["versions"]
+        await upgrade_all(db, [tables])
+        assert (await current_heads(db, [tables]))["demo"] is not None
+        async with db.engine.connect() as connection:
+            names = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        assert "demo_things" in names
+    finally:
+        await db.close()

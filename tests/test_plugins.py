@@ -57,7 +57,7 @@ def test_disabled_plugin_contributes_nothing():
         load_entry_points=False,
     )
     registry = plugins.build_registry()
-    assert set(registry.handlers) == {"Heartbeat"}
+    assert set(registry.handlers) == {"Heartbeat", "DataTransfer"}  # DataTransfer: the kernel
     infos = {i.name: i for i in plugins.describe(registry)}
     assert infos["a"].enabled and infos["a"].handles == ["Heartbeat"]
     assert not infos["b"].enabled and infos["b"].handles == []

@@ -28,7 +28,7 @@ class ApiKeyStore:
         digest = hash_api_key(key)
         if any(hmac.compare_digest(digest, known) for known in self._configured):
             return True
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             found = await session.scalar(
                 select(ApiKey.id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
             )
@@ -40,16 +40,16 @@ class ApiKeyStore:
         record = ApiKey(
             name=name, prefix=key[:12], key_hash=hash_api_key(key), created_at=datetime.now(UTC)
         )
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             session.add(record)
         return record, key
 
     async def list(self) -> list[ApiKey]:
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return list(await session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
     async def revoke(self, key_id: int) -> bool:
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             record = await session.get(ApiKey, key_id)
             if record is None or record.revoked_at is not None:
                 return False

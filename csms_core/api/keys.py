@@ -6,8 +6,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
+from sqlalchemy import select
 
-from .deps import ApiModel
+from ..storage.models import ApiKey
+from .deps import ApiModel, AppDep, Paged, PageDep, paginate
 
 router = APIRouter(tags=["api keys"])
 
@@ -36,9 +38,10 @@ async def create_key(body: ApiKeyCreate, request: Request) -> ApiKeyCreated:
     )
 
 
-@router.get("/api-keys", response_model=list[ApiKeyOut])
-async def list_keys(request: Request) -> list[ApiKeyOut]:
-    return [ApiKeyOut.model_validate(r) for r in await request.app.state.api_keys.list()]
+@router.get("/api-keys", response_model=Paged[ApiKeyOut])
+async def list_keys(app: AppDep, page: PageDep) -> Paged[ApiKeyOut]:
+    async with app.db.read() as session:
+        return await paginate(session, select(ApiKey).order_by(ApiKey.id), page, ApiKeyOut)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query
@@ -10,7 +10,15 @@ from pydantic import Field
 
 from ..security import check_password_rules
 from ..storage.models import Station
-from .deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep, registered_station
+from .deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    Paged,
+    PageDep,
+    paginate,
+    registered_station,
+)
 
 router = APIRouter(tags=["stations"])
 
@@ -46,9 +54,9 @@ class Connector(ApiModel):
 
 class StationOut(ApiModel):
     id: str
-    connected: bool
+    connected: bool = False
     enabled: bool
-    security_profile: int = Field(description="0: no password, 1: Basic auth.")
+    security_profile: int = Field(0, description="0: no password, 1: Basic auth.")
     min_security_profile: int = Field(
         0, description="Connections with a lower security profile are refused (0: any)."
     )
@@ -67,25 +75,12 @@ class StationOut(ApiModel):
     connectors: list[Connector] = []
 
 
-class StationList(ApiModel):
-    items: list[StationOut]
-    total: int
-    offset: int
-    limit: int
-
-
 async def describe(app: Any, station: Station, connected: bool, details: bool) -> StationOut:
-    out = StationOut.model_validate(
-        {
-            **{c: getattr(station, c) for c in StationOut.model_fields if hasattr(station, c)},
-            "connected": connected,
-            "security_profile": 1 if station.password_hash else 0,
-        }
-    )
+    out = StationOut.model_validate(station)
+    out.connected = connected
+    out.security_profile = 1 if station.password_hash else 0
     session = app.router.local_session(station.id)
     if session is not None:
-        from datetime import UTC
-
         out.last_seen = datetime.fromtimestamp(session.last_seen, UTC)
     if details:
         connectors = await app.query("station_connectors", station_id=station.id)
@@ -107,19 +102,19 @@ async def create_station(body: StationCreate, app: AppDep) -> StationOut:
     return await describe(app, station, False, details=False)
 
 
-@router.get("/stations", response_model=StationList)
+@router.get("/stations", response_model=Paged[StationOut])
 async def list_stations(
     app: AppDep, page: PageDep, connected: Annotated[bool | None, Query()] = None
-) -> StationList:
+) -> Paged[StationOut]:
     online = await app.router.connected_ids()
-    stations, total = await app.stations.list(
+    query = app.stations.query(
         only=online if connected is True else None,
         exclude=online if connected is False else None,
-        offset=page.offset,
-        limit=page.limit,
     )
-    items = [await describe(app, s, s.id in online, details=False) for s in stations]
-    return StationList(items=items, total=total, offset=page.offset, limit=page.limit)
+    async with app.db.read() as session:
+        found = await paginate(session, query, page)
+    items = [await describe(app, s, s.id in online, details=False) for s in found.items]
+    return Paged[StationOut](items=items, total=found.total, offset=found.offset, limit=found.limit)
 
 
 @router.get("/stations/{station_id}", response_model=StationOut)

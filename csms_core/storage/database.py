@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,26 @@ class Database:
         self.writer = GroupCommit(self, commit_delay=commit_delay)
         self._loaders: dict[Any, BatchRead] = {}
 
+    def read(self) -> AsyncSession:
+        """The read session, the default way to read: ``async with db.read() as session``.
+        On SQLite it begins deferred on connections that refuse writes, so a read never
+        waits for (or takes) the write lock; on PostgreSQL it is a plain session."""
+        return self.read_sessions()
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """The writing session: ``async with db.transaction() as session`` commits when the
+        block ends (rolls back on an exception). On SQLite it begins ``IMMEDIATE``: the
+        write lock is taken up front, so use it only to write (or to read what you write
+        in the same transaction)."""
+        return self.sessions.begin()
+
     def session(self) -> AsyncSession:
+        """Deprecated alias, to be removed: a writing session that the caller commits.
+        Use ``transaction()`` to write, ``read()`` to read."""
         return self.sessions()
 
     def read_session(self) -> AsyncSession:
-        """A session for reads only (SQLite: on connections that refuse writes)."""
+        """Deprecated alias of ``read()``, to be removed."""
         return self.read_sessions()
 
     async def get(self, model: Any, key: Any) -> Any:

@@ -1,29 +1,47 @@
-"""Alembic per plugin: each storage name has its own migration folder and its own
-version table (``alembic_version_<name>``), so plugins migrate independently.
+"""Alembic per plugin: each storage name has its own versions folder and its own version
+table (``alembic_version_<name>``), so plugins migrate independently.
 
-A plugin's ``migrations/env.py`` is two lines::
-
-    from csms_core.storage.migrate import run_env
-    run_env()
+The kernel owns the Alembic environment (``migrations/env.py`` and ``script.py.mako``
+beside this module) for every storage name: a plugin ships only its revisions, in
+``<migrations_dir>/versions/``, and the kernel points that name's version table at them.
+New revisions: ``csms db revision <name> -m "..." [--autogenerate]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from ..plugins import TableSet
 from .database import Database
 from .models import KernelBase
+from .types import UtcDateTime
 
-KERNEL_TABLES = TableSet(
-    "kernel", "kernel", KernelBase.metadata, Path(__file__).parent / "migrations"
-)
+# The one Alembic environment: env.py and script.py.mako, for the kernel and every plugin.
+ENVIRONMENT = Path(__file__).parent / "migrations"
+
+
+@dataclass(slots=True)
+class TableSet:
+    """A storage name's tables (``register_tables``): ``migrations_dir`` holds ``versions/``."""
+
+    plugin: str
+    name: str
+    metadata: MetaData
+    migrations_dir: Path
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.migrations_dir / "versions"
+
+
+KERNEL_TABLES = TableSet("kernel", "kernel", KernelBase.metadata, ENVIRONMENT)
 
 
 def version_table(name: str) -> str:
@@ -32,14 +50,29 @@ def version_table(name: str) -> str:
 
 def alembic_config(tables: TableSet, connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(tables.migrations_dir))
+    config.set_main_option("script_location", _option(ENVIRONMENT))
+    config.set_main_option("version_locations", _option(tables.versions_dir))
+    config.set_main_option("path_separator", "os")  # alembic >= 1.16
+    config.set_main_option("version_path_separator", "os")  # older ones
     config.attributes["tables"] = tables
     config.attributes["connection"] = connection
     return config
 
 
+def _option(path: Path) -> str:
+    return str(path).replace("%", "%%")  # config values are %-interpolated
+
+
+def _render_item(type_: str, obj: Any, _context: Any) -> str | bool:
+    """Autogenerate writes our column types as plain SQLAlchemy: a revision must not
+    depend on the kernel's Python classes, which may change after it was written."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_env() -> None:
-    """Body of every env.py: migrate one storage name on the connection we were given."""
+    """Body of env.py: migrate one storage name on the connection we were given."""
     tables: TableSet = context.config.attributes["tables"]
     connection: Connection = context.config.attributes["connection"]
     own = set(tables.metadata.tables)
@@ -55,6 +88,7 @@ def run_env() -> None:
         target_metadata=tables.metadata,
         version_table=version_table(tables.name),
         include_object=include_object,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -103,7 +137,9 @@ async def current_heads(db: Database, tablesets: Iterable[TableSet]) -> dict[str
 
 
 async def make_revision(db: Database, tables: TableSet, message: str, autogenerate: bool) -> None:
-    """Write a new migration for one storage name (for plugin authors)."""
+    """Write a new migration for one storage name into its versions folder (for plugin
+    authors: ``csms db revision <name>``)."""
+    tables.versions_dir.mkdir(parents=True, exist_ok=True)
 
     def write(connection: Connection) -> None:
         command.revision(

@@ -54,7 +54,7 @@ class BatchRead:
             keys = list(self._waiting)[: self.max_keys]
             futures = [self._waiting.pop(key) for key in keys]
             try:
-                async with self.db.read_session() as session:
+                async with self.db.read() as session:
                     found = await self.fetch(session, keys)
             except Exception as exc:
                 for future in futures:

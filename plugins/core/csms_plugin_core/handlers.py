@@ -12,7 +12,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from csms_core.plugins import await_me_maybe
 from csms_core.rpc import parse_timestamp, utc_now_iso
 
 from . import store
@@ -345,14 +344,3 @@ async def meter_values(station: Any, payload: dict) -> dict:
         lambda: app.fire("meter_values_received", station_id=station.id, payload=payload)
     )
     return {}
-
-
-async def data_transfer(station: Any, payload: dict) -> dict:
-    registry = station.app.registry.data_transfer
-    vendor_id = payload["vendorId"]
-    handler = registry.get((vendor_id, payload.get("messageId"))) or registry.get((vendor_id, None))
-    if handler is not None:
-        return await await_me_maybe(handler(station, payload))
-    if any(vendor == vendor_id for vendor, _ in registry):
-        return {"status": "UnknownMessageId"}
-    return {"status": "UnknownVendorId"}

@@ -21,7 +21,6 @@ HANDLERS = {
     "StartTransaction": handlers.start_transaction,
     "StopTransaction": handlers.stop_transaction,
     "MeterValues": handlers.meter_values,
-    "DataTransfer": handlers.data_transfer,
 }
 
 # OCPP 1.6 section 9.1: the Core profile's configuration keys (key, type, read-only).

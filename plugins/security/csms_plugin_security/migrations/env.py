@@ -1,3 +1,0 @@
-from csms_core.storage.migrate import run_env
-
-run_env()
