@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -400,7 +401,7 @@ def call(
     client.show(answer)
 
 
-def _config_file(argv: list[str]) -> str | None:
+def _config_file(argv: Sequence[str]) -> str | None:
     """The config file named by ``--config`` anywhere on the command line, else
     ``CSMS_CONFIG``: read before click parses, since it decides which plugins add commands."""
     for i, arg in enumerate(argv):
@@ -411,7 +412,7 @@ def _config_file(argv: list[str]) -> str | None:
     return os.environ.get("CSMS_CONFIG")
 
 
-def _add_plugin_commands(argv: list[str]) -> None:
+def _add_plugin_commands(argv: Sequence[str] = ()) -> None:
     """Commands of the plugins left on by the settings (config file and CSMS_* variables)."""
     try:
         disabled = load_settings(_config_file(argv)).disabled_plugins
