@@ -40,19 +40,17 @@ async def test_stations_and_call_commands(csms, booted, cli):
     assert removed.exit_code == 0 and await csms.stations.get("CP9") is None
 
 
-async def test_station_ids_are_quoted_in_api_paths(csms):
+async def test_station_ids_are_quoted_in_api_paths(csms, cli):
     """An id the API accepts but a URL does not carry as it is (``#`` starts a fragment,
     ``?`` a query) reaches its own station."""
-    env = {"CSMS_API_URL": api_url(csms), "CSMS_API_KEY": TEST_API_KEY}
     for station_id in ["CP#1", "CP?2", "CP%3"]:
-        added = await run_cli("stations", "add", station_id, env=env)
-        assert added.exit_code == 0, added.output
-        shown = await run_cli("stations", "show", station_id, "--json", env=env)
-        assert shown.exit_code == 0 and json.loads(shown.output)["id"] == station_id
-        called = await run_cli("call", station_id, "Reset", '{"type": "Hard"}', env=env)
+        await cli("stations", "add", station_id)
+        shown = await cli("stations", "show", station_id, "--json")
+        assert json.loads(shown.output)["id"] == station_id
+        called = await cli("call", station_id, "Reset", '{"type": "Hard"}', check=False)
         assert called.exit_code != 0 and "409" in called.output  # registered, not connected
-        removed = await run_cli("stations", "remove", station_id, env=env)
-        assert removed.exit_code == 0 and await csms.stations.get(station_id) is None
+        await cli("stations", "remove", station_id)
+        assert await csms.stations.get(station_id) is None
 
 
 async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -10,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from csms_core.plugins import Plugins
 
@@ -44,13 +42,11 @@ def installed_example(tmp_path_factory):
         del sys.modules[name]
 
 
-@pytest.fixture
-async def csms(installed_example, make_csms):
-    # Every installed plugin (core boots the station) and the example, configured.
-    return await make_csms(plugin_settings={"greeter": {"greeting": "Welcome"}})
-
-
-async def test_example_plugin_answers_its_vendor_and_keeps_a_history(csms, connect, api):
+# Every installed plugin (core boots the station) and the example, configured.
+@pytest.mark.csms(plugins=None, plugin_settings={"greeter": {"greeting": "Welcome"}})
+async def test_example_plugin_answers_its_vendor_and_keeps_a_history(
+    installed_example, csms, connect, api, cli
+):
     assert "greeter" in Plugins().available and "greeter" in csms.plugins.enabled
     cp = await connect("CP1")
     assert (await cp.boot())["status"] == "Accepted"
@@ -65,15 +61,7 @@ async def test_example_plugin_answers_its_vendor_and_keeps_a_history(csms, conne
     assert {g["stationId"] for g in page["items"]} == {"CP1"}
     assert (await api.get("/stations/NOPE/greetings")).status_code == 404
 
-    from csms_example_greeter.cli import greetings
-
-    from csms_core.testing import TEST_API_KEY, api_url
-
-    env = {"CSMS_API_URL": api_url(csms), "CSMS_API_KEY": TEST_API_KEY}
-    shown = await asyncio.to_thread(
-        CliRunner().invoke, greetings, ["CP1", "--limit", "1", "--json"], env=env
-    )
-    assert shown.exit_code == 0, shown.output
+    shown = await cli("greetings", "CP1", "--limit", "1", "--json")
     assert json.loads(shown.output)["total"] == 3
 
     assert (await api.delete("/stations/CP1")).status_code == 204
