@@ -88,7 +88,8 @@ async def test_remote_start_charges_and_remote_stop_ends(
 
     tx = await eventually(stopped)
     assert tx["meterStop"] >= tx["meterStart"] and tx["idTag"] == "REMOTE1"
-    assert sim.connectors[1].status == "Available"
+    # The station reports Finishing, then Available, after the CSMS has stored the stop.
+    await eventually(lambda: sim.connectors[1].status == "Available")
 
 
 async def test_configuration_local_list_reservation_profiles(
