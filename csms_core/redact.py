@@ -5,7 +5,8 @@ Masked:
   case-insensitively as OCPP 1.6 keys are): any JSON object with such a ``key`` and a
   ``value``, i.e. a ChangeConfiguration request or an item of a GetConfiguration answer;
 - the password of any URL with one (``ftp://user:password@host/``), e.g. a GetDiagnostics
-  or UpdateFirmware location.
+  or UpdateFirmware location (``mask_url_credentials`` also masks the user: a broker URL's
+  token).
 
 Values are replaced by ``***``; a URL keeps its user name so that it still says where it
 points. The station's real values pass through untouched to whoever needs them (the
@@ -27,6 +28,7 @@ SECRET_CONFIGURATION_KEYS = frozenset({"authorizationkey"})
 # scheme://user:password@ ; the password runs to the last "@" before the path (as urlsplit
 # reads it), so a password with a raw "@" in it is masked whole.
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s:@]*:)[^/?#\s]*@")
+_URL_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
 
 
 def is_secret_key(key: object) -> bool:
@@ -39,6 +41,14 @@ def mask_url_passwords(text: str) -> str:
     if "@" not in text:
         return text
     return _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}@", text)
+
+
+def mask_url_credentials(text: str) -> str:
+    """Every URL's user and password masked: ``nats://token@host`` -> ``nats://***@host``
+    (a NATS token goes where a user name would)."""
+    if "@" not in text:
+        return text
+    return _URL_USERINFO.sub(lambda m: f"{m['head']}{MASK}@", text)
 
 
 def url_without_password(url: str) -> str:

@@ -24,10 +24,12 @@ import base64
 import contextlib
 import json
 import logging
+import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nats
@@ -42,10 +44,11 @@ from ..errors import (
     CallErrorReceived,
     CallFailed,
     CallTimeout,
+    ConfigError,
     PayloadRejected,
     StationNotConnected,
 )
-from ..redact import redact
+from ..redact import mask_url_credentials, redact
 from ..watch import StationMessage
 
 if TYPE_CHECKING:
@@ -86,6 +89,8 @@ class NatsRouter:
         self.node = app.node_id
         self.name = app.settings.cluster_name
         self.ttl = app.settings.cluster_ttl
+        self.servers, self.options = broker_options(url, app.settings.cluster_credentials)
+        self.shown_url = mask_url_credentials(url)
         self.nc: Client | None = None
         self.stations_kv: KeyValue | None = None
         self.nodes_kv: KeyValue | None = None
@@ -108,20 +113,22 @@ class NatsRouter:
             # first connect would retry forever too.
             self.nc = await asyncio.wait_for(
                 nats.connect(
-                    self.url,
+                    self.servers,
                     name=f"csms {self.node}",
                     max_reconnect_attempts=-1,
                     connect_timeout=5,
                     error_cb=self._on_broker_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
+                    **self.options,
                 ),
                 CONNECT_TIMEOUT,
             )
         except TimeoutError:
             raise ConnectionError(
-                f"cannot reach NATS at {self.url} (cluster_url) within {CONNECT_TIMEOUT:g} s"
+                f"cannot reach NATS at {self.shown_url} (cluster_url) within {CONNECT_TIMEOUT:g} s"
             ) from None
+        self._check_tls()
         js = self.nc.jetstream()
         self.stations_kv = await _bucket(js, f"{self.name}_stations", ttl=None)
         self.nodes_kv = await _bucket(js, f"{self.name}_nodes", ttl=self.ttl)
@@ -138,7 +145,7 @@ class NatsRouter:
             self._start_task(self._follow(kv, watcher, apply))
         self._start_task(self._heartbeat_forever())
         self._start_task(self.run_singleton(LEADER_LOCK, self._leader_duties))
-        log.info("node %s joined cluster %r at %s", self.node, self.name, self.url)
+        log.info("node %s joined cluster %r at %s", self.node, self.name, self.shown_url)
 
     async def _on_broker_error(self, error: Exception) -> None:
         log.warning("NATS: %s", error)
@@ -148,6 +155,22 @@ class NatsRouter:
 
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
+        try:
+            self._check_tls()
+        except ConnectionError as exc:
+            log.error("%s; closing the connection", exc)
+            if self.nc is not None:
+                await self.nc.close()
+
+    def _check_tls(self) -> None:
+        """nats-py upgrades to TLS only when the server says it requires TLS: with TLS asked
+        for (tls://), a server (or someone in between) that does not is refused."""
+        assert self.nc is not None
+        if "tls" in self.options and not getattr(self.nc, "_server_info", {}).get("tls_required"):
+            raise ConnectionError(
+                f"cluster_url asks for TLS but the NATS server at {self.shown_url} does not "
+                "require it"
+            )
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -600,6 +623,33 @@ class NatsRouter:
         if changes:
             log.debug("correcting connected_node of %d stations", len(changes))
             await self.app.stations.set_connected_nodes(changes)
+
+
+def broker_options(url: str, credentials: Path | None) -> tuple[list[str], dict[str, Any]]:
+    """``nats.connect``'s servers and options from ``cluster_url`` (comma-separated URLs) and
+    ``cluster_credentials``. ``user:password@`` and ``token@`` in a URL are nats-py's own;
+    ``tls://`` (or ``nats+tls://``) asks for TLS, verified against the system's CAs (or
+    ``SSL_CERT_FILE``); a creds file holds a user JWT and its NKey seed."""
+    servers: list[str] = []
+    schemes: set[str] = set()
+    for part in url.split(","):
+        server = part.strip()
+        scheme, _, rest = server.partition("://")
+        scheme = scheme.lower()
+        if scheme == "nats+tls":
+            scheme, server = "tls", f"tls://{rest}"
+        schemes.add(scheme)
+        servers.append(server)
+    options: dict[str, Any] = {}
+    if "tls" in schemes:
+        if schemes != {"tls"}:
+            raise ConfigError("cluster_url: either every server with tls:// or none")
+        options["tls"] = ssl.create_default_context()
+    if credentials is not None:
+        if not Path(credentials).is_file():
+            raise ConfigError(f"cluster_credentials: {credentials} is not a file")
+        options["user_credentials"] = str(credentials)
+    return servers, options
 
 
 def _now() -> float:
