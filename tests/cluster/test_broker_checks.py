@@ -8,7 +8,9 @@ import json
 from typing import Any
 
 import nats
+import pytest
 
+from csms_core import PayloadRejected, hookimpl
 from csms_core.cluster.nats import OPERATION_HEADER, token
 from csms_core.testing import ChargePoint, ocpp_url
 
@@ -74,3 +76,37 @@ async def test_raw_calls_on_the_broker_are_checked_by_the_holder(
         assert (await api.post("/stations/CP1/calls/SelfDestruct", json={})).status_code == 501
     finally:
         await cp.close()
+
+
+class Guard:
+    """A check_call hook that counts the calls it sees and refuses Inoperative."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl
+    def check_call(self, station_id: str, action: str, payload: dict) -> None:
+        self.seen.append(action)
+        if payload.get("type") == "Inoperative":
+            raise PayloadRejected("this site never goes Inoperative")
+
+
+async def test_an_honest_call_is_checked_once_by_the_holder(make_node, test_plugin):
+    guards = [Guard(), Guard()]
+    n1, n2 = [
+        await make_node(name, plugins=[("kerneltest", test_plugin), ("guard", guard)])
+        for name, guard in zip(("n1", "n2"), guards, strict=True)
+    ]
+    await n1.stations.create("CP1")
+    async with ChargePoint(ocpp_url(n1), "CP1") as cp:
+        assert (await cp.boot())["status"] == "Accepted"
+        cp.answer("ChangeAvailability", {"status": "Accepted"})
+        operative = {"connectorId": 1, "type": "Operative"}
+        assert await n2.call("CP1", "ChangeAvailability", operative) == {"status": "Accepted"}
+        assert [g.seen for g in guards] == [["ChangeAvailability"], []]  # on the holder, once
+        assert await n1.call("CP1", "ChangeAvailability", operative) == {"status": "Accepted"}
+        assert [len(g.seen) for g in guards] == [2, 0]
+        # The holder's refusal reaches the caller as its own would.
+        with pytest.raises(PayloadRejected, match="never goes Inoperative"):
+            await n2.call("CP1", "ChangeAvailability", {"connectorId": 1, "type": "Inoperative"})
+        assert [len(g.seen) for g in guards] == [3, 0]
