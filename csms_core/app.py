@@ -25,7 +25,8 @@ from .errors import (
     UnknownStation,
 )
 from .files import SharedFiles
-from .plugins import Plugins, await_me_maybe
+from .plugins import OwnedAction, Plugins, await_me_maybe
+from .redact import redact
 from .router import CallRouter
 from .server import OcppServer
 from .settings import Settings
@@ -218,14 +219,11 @@ class Csms:
             async with self.router.relay(station_id, queue):
                 yield queue
 
-    async def call(
-        self, station_id: str, action: str, payload: dict, timeout: float | None = None
-    ) -> dict:
-        """The one path for every CSMS-initiated call (API, CLI, plugins).
-
-        Raises ActionNotAvailable, PayloadRejected, UnknownStation, StationNotConnected,
-        CallTimeout or CallErrorReceived; fires ``call_completed`` either way once sent.
-        """
+    async def check_call(self, station_id: str, action: str, payload: dict) -> OwnedAction:
+        """The kernel's checks of a CSMS-initiated call, the same wherever it comes from (this
+        node's ``call``, or another node's through the cluster broker): an enabled plugin owns
+        the action, the payload fits its schema, the owner's ``check`` and every ``check_call``
+        hook accept it. Raises ActionNotAvailable or PayloadRejected; returns the owner."""
         owned = self.registry.actions.get(action)
         if owned is None:
             raise ActionNotAvailable(action)
@@ -239,6 +237,26 @@ class Csms:
             await self.plugins.call_all(
                 "check_call", app=self, station_id=station_id, action=action, payload=payload
             )
+        return owned
+
+    async def call(
+        self, station_id: str, action: str, payload: dict, timeout: float | None = None
+    ) -> dict:
+        """The one path for every CSMS-initiated call (API, CLI, plugins).
+
+        Raises ActionNotAvailable, PayloadRejected, UnknownStation, StationNotConnected,
+        CallTimeout or CallErrorReceived; fires ``call_completed`` either way once sent.
+        The answer comes with its secrets masked (``csms_core.redact``): nothing the API, the
+        CLI or a plugin shows or keeps can leak them.
+        """
+        owned = self.registry.actions.get(action)
+        if owned is None:
+            raise ActionNotAvailable(action)
+        # A station held by another node: that node checks the call (it must check what
+        # arrives through the broker anyway), so an honest call is checked once.
+        checked = not self.router.held_elsewhere(station_id)
+        if checked:
+            await self.check_call(station_id, action, payload)
         # A connected station is registered: the database is asked only about the others
         # (is_connected is in memory, also with the cluster router).
         if (
@@ -249,7 +267,9 @@ class Csms:
         timeout = timeout or self.settings.call_timeout
         try:
             permits = tuple(owned.permits(payload)) if owned.permits is not None else ()
-            response = await self.router.send_call(station_id, action, payload, timeout, permits)
+            response = await self.router.send_call(
+                station_id, action, payload, timeout, permits, checked=checked
+            )
         except (CallErrorReceived, CallTimeout) as error:
             # The CALL went out: observers learn it failed (a timed-out one may have applied).
             await self.fire(
@@ -261,6 +281,7 @@ class Csms:
                 error=error,
             )
             raise
+        response = redact(response)
         if owned.on_result is not None:
             await await_me_maybe(owned.on_result(self, station_id, payload, response))
         await self.fire(

@@ -96,7 +96,7 @@ def serve(
     if no_migrate:
         options["auto_migrate"] = False
     settings = _settings(config, **options)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, settings.log_database)
     if workers > 1:
         _check_workers(settings)
     app = _app(settings)

@@ -48,7 +48,13 @@ class FastJsonFormatter(_CachedTime, JsonFormatter):
     pass
 
 
-def configure_logging(level: str = "info", fmt: str = "text") -> None:
+# Their DEBUG shows rows (key and password hashes) and driver calls with their arguments.
+DATABASE_LOGGERS = ("sqlalchemy", "aiosqlite", "asyncpg")
+
+
+def configure_logging(level: str = "info", fmt: str = "text", log_database: bool = False) -> None:
+    """``log_database``: the database drivers' INFO (SQL statements, their parameters hidden);
+    otherwise, and never more than that, their warnings only."""
     # Neither format shows where a call came from, nor the thread or process: skip looking
     # them up for each record (the logging HOWTO's "Optimization" section).
     logging._srcfile = None
@@ -64,5 +70,7 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Library chatter stays quiet unless we debug.
-    for noisy in ("websockets", "uvicorn", "alembic", "sqlalchemy"):
+    for noisy in ("websockets", "uvicorn", "alembic"):
         logging.getLogger(noisy).setLevel("WARNING" if level != "debug" else "INFO")
+    for driver in DATABASE_LOGGERS:
+        logging.getLogger(driver).setLevel("INFO" if log_database else "WARNING")

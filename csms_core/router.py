@@ -28,6 +28,9 @@ class CallRouter(Protocol):
     async def detach(self, session: StationSession) -> None: ...
     async def is_connected(self, station_id: str) -> bool: ...
     async def connected_ids(self) -> set[str]: ...
+    def held_elsewhere(self, station_id: str) -> bool:
+        """Whether another node holds the station (and so checks calls to it)."""
+
     async def send_call(
         self,
         station_id: str,
@@ -35,9 +38,11 @@ class CallRouter(Protocol):
         payload: dict,
         timeout: float,
         permits: Iterable[str] = (),
+        checked: bool = True,
     ) -> dict:
-        """Deliver a validated CALL to the station wherever it is connected; ``permits``
-        are actions it may send in answer before it is accepted."""
+        """Deliver a CALL to the station wherever it is connected; ``permits`` are actions
+        it may send in answer before it is accepted. ``checked``: ``Csms.check_call`` passed
+        on this node; if not, the node holding the station runs it before sending."""
 
     def relay(
         self, station_id: str, queue: asyncio.Queue[StationMessage]
@@ -84,6 +89,9 @@ class LocalRouter:
     async def connected_ids(self) -> set[str]:
         return set(self._sessions)
 
+    def held_elsewhere(self, station_id: str) -> bool:
+        return False
+
     async def send_call(
         self,
         station_id: str,
@@ -91,6 +99,7 @@ class LocalRouter:
         payload: dict,
         timeout: float,
         permits: Iterable[str] = (),
+        checked: bool = True,
     ) -> dict:
         session = self._sessions.get(station_id)
         if session is None:

@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import rpc
 from .errors import CallErrorReceived, CallTimeout, StationNotConnected
+from .redact import redact_frame
 
 if TYPE_CHECKING:
     from .app import Csms
@@ -79,7 +80,7 @@ class StationSession:
             async for raw in self.ws:
                 self.last_seen = time.time()
                 if self._debug:
-                    frames_log.debug("%s -> %s", self.id, raw)
+                    frames_log.debug("%s -> %s", self.id, redact_frame(raw))
                 self._receive(raw)
         except ConnectionClosed:
             pass
@@ -186,7 +187,7 @@ class StationSession:
 
     async def _send(self, text: str) -> None:
         if self._debug:
-            frames_log.debug("%s <- %s", self.id, text)
+            frames_log.debug("%s <- %s", self.id, redact_frame(text))
         try:
             await self.ws.send(text)
         except ConnectionClosed:
@@ -246,9 +247,7 @@ class StationSession:
             try:
                 text = rpc.encode_call(message_id, action, payload)
                 if self._debug:
-                    frames_log.debug(
-                        "%s <- %s", self.id, _loggable(text, message_id, action, payload)
-                    )
+                    frames_log.debug("%s <- %s", self.id, redact_frame(text))
                 try:
                     await self.ws.send(text)
                 except ConnectionClosed:
@@ -262,11 +261,3 @@ class StationSession:
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         await self.ws.close(code, reason)
-
-
-def _loggable(text: str, message_id: str, action: str, payload: dict) -> str:
-    """The frame as the debug log may show it: never a station's new AuthorizationKey
-    (whitepaper A01.FR.09: passwords not in clear text in log files)."""
-    if action == "ChangeConfiguration" and payload.get("key") == "AuthorizationKey":
-        return rpc.encode_call(message_id, action, {**payload, "value": "***"})
-    return text

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         "info", description="debug also logs every OCPP frame."
     )
     log_format: Literal["text", "json"] = Field("text", description="json: one object a line.")
+    log_database: bool = Field(
+        False, description="Log SQL statements (never their parameters); off: DB warnings only."
+    )
 
     unknown_stations: Literal["reject", "accept"] = Field(
         "reject", description="reject: refuse unknown identities with HTTP 404; accept: register."
@@ -85,7 +88,12 @@ class Settings(BaseSettings):
         0, ge=0, description="Log event-loop stalls longer than this, ms (0: off)."
     )
     cluster_url: str | None = Field(
-        None, description="NATS URL(s) shared by several nodes (nats://host:4222); unset: one node."
+        None,
+        description="NATS URL(s) shared by several nodes (nats://[user:password@]host:4222, "
+        "tls://host:4222); unset: one node.",
+    )
+    cluster_credentials: Path | None = Field(
+        None, description="NATS credentials file (user JWT and NKey seed) for cluster_url."
     )
     cluster_name: str = Field(
         "csms",

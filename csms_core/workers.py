@@ -73,7 +73,7 @@ def _worker_main(values: dict[str, Any]) -> None:
 
     _die_with_parent()
     settings = Settings(**values)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, settings.log_database)
     # Ctrl-C reaches the whole process group; the parent forwards SIGTERM anyway.
     asyncio.run(Csms(settings).serve_forever())
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..files import LocalFiles, SharedFiles
+from ..redact import mask_url_credentials
 from ..router import CallRouter, LocalRouter
 
 if TYPE_CHECKING:
@@ -21,8 +22,11 @@ def make_router(app: Csms) -> CallRouter:
     url = app.settings.cluster_url
     if not url:
         return LocalRouter()
-    if url.split("://", 1)[0] not in ("nats", "tls", "ws", "wss"):
-        raise ConfigError(f"setting cluster_url: only NATS is supported (nats://...), got {url!r}")
+    if url.split("://", 1)[0].lower() not in ("nats", "tls", "nats+tls", "ws", "wss"):
+        raise ConfigError(
+            "setting cluster_url: only NATS is supported (nats://, tls://), got "
+            f"{mask_url_credentials(url)!r}"
+        )
     from .nats import NatsRouter
 
     return NatsRouter(app, url)

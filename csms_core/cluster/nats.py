@@ -24,10 +24,12 @@ import base64
 import contextlib
 import json
 import logging
+import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nats
@@ -37,7 +39,16 @@ from nats.aio.subscription import Subscription
 from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from ..errors import CallErrorReceived, CallTimeout, StationNotConnected
+from ..errors import (
+    ActionNotAvailable,
+    CallErrorReceived,
+    CallFailed,
+    CallTimeout,
+    ConfigError,
+    PayloadRejected,
+    StationNotConnected,
+)
+from ..redact import mask_url_credentials, redact
 from ..watch import StationMessage
 
 if TYPE_CHECKING:
@@ -51,6 +62,7 @@ OPERATION_HEADER = "Csms-Op"
 BROKER_MARGIN = 5.0  # seconds a request may spend in the broker on top of the call timeout
 LEADER_LOCK = "leader"
 CONNECT_TIMEOUT = 15.0
+MAX_CALL_SECONDS = 300.0  # longest call timeout a request may ask for (unless call_timeout is)
 RELAY_SECONDS = 900.0  # a watcher that vanished without saying stop costs at most this
 
 
@@ -77,6 +89,8 @@ class NatsRouter:
         self.node = app.node_id
         self.name = app.settings.cluster_name
         self.ttl = app.settings.cluster_ttl
+        self.servers, self.options = broker_options(url, app.settings.cluster_credentials)
+        self.shown_url = mask_url_credentials(url)
         self.nc: Client | None = None
         self.stations_kv: KeyValue | None = None
         self.nodes_kv: KeyValue | None = None
@@ -99,20 +113,22 @@ class NatsRouter:
             # first connect would retry forever too.
             self.nc = await asyncio.wait_for(
                 nats.connect(
-                    self.url,
+                    self.servers,
                     name=f"csms {self.node}",
                     max_reconnect_attempts=-1,
                     connect_timeout=5,
                     error_cb=self._on_broker_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
+                    **self.options,
                 ),
                 CONNECT_TIMEOUT,
             )
         except TimeoutError:
             raise ConnectionError(
-                f"cannot reach NATS at {self.url} (cluster_url) within {CONNECT_TIMEOUT:g} s"
+                f"cannot reach NATS at {self.shown_url} (cluster_url) within {CONNECT_TIMEOUT:g} s"
             ) from None
+        self._check_tls()
         js = self.nc.jetstream()
         self.stations_kv = await _bucket(js, f"{self.name}_stations", ttl=None)
         self.nodes_kv = await _bucket(js, f"{self.name}_nodes", ttl=self.ttl)
@@ -129,7 +145,7 @@ class NatsRouter:
             self._start_task(self._follow(kv, watcher, apply))
         self._start_task(self._heartbeat_forever())
         self._start_task(self.run_singleton(LEADER_LOCK, self._leader_duties))
-        log.info("node %s joined cluster %r at %s", self.node, self.name, self.url)
+        log.info("node %s joined cluster %r at %s", self.node, self.name, self.shown_url)
 
     async def _on_broker_error(self, error: Exception) -> None:
         log.warning("NATS: %s", error)
@@ -139,6 +155,22 @@ class NatsRouter:
 
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
+        try:
+            self._check_tls()
+        except ConnectionError as exc:
+            log.error("%s; closing the connection", exc)
+            if self.nc is not None:
+                await self.nc.close()
+
+    def _check_tls(self) -> None:
+        """nats-py upgrades to TLS only when the server says it requires TLS: with TLS asked
+        for (tls://), a server (or someone in between) that does not is refused."""
+        assert self.nc is not None
+        if "tls" in self.options and not getattr(self.nc, "_server_info", {}).get("tls_required"):
+            raise ConnectionError(
+                f"cluster_url asks for TLS but the NATS server at {self.shown_url} does not "
+                "require it"
+            )
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -308,6 +340,12 @@ class NatsRouter:
             sid for sid, claim in self._owners.items() if self._alive(claim)
         }
 
+    def held_elsewhere(self, station_id: str) -> bool:
+        if station_id in self._sessions:
+            return False
+        owner = self._owners.get(station_id)
+        return owner is not None and owner.node != self.node and self._alive(owner)
+
     def local_session(self, station_id: str) -> StationSession | None:
         return self._sessions.get(station_id)
 
@@ -323,11 +361,15 @@ class NatsRouter:
         payload: dict,
         timeout: float,
         permits: Iterable[str] = (),
+        checked: bool = True,
     ) -> dict:
         session = self._sessions.get(station_id)
         if session is not None and session not in self._lost:
+            if not checked:  # it came here after all: the checks are ours to run
+                await self.app.check_call(station_id, action, payload)
             return await session.call(action, payload, timeout, permits)
-        body = {"action": action, "payload": payload, "timeout": timeout, "permits": [*permits]}
+        # The holder checks the call and works out the permits itself.
+        body = {"action": action, "payload": payload, "timeout": timeout}
         reply = await self._request(station_id, body, timeout + BROKER_MARGIN, "call")
         if "result" in reply:
             return reply["result"]
@@ -423,7 +465,10 @@ class NatsRouter:
         session = self._sessions.get(station_id)
         ours = self._claims.get(session) if session is not None else None
         headers = msg.headers or {}
-        known = int(headers.get(REVISION_HEADER, 0))
+        try:
+            known = int(headers.get(REVISION_HEADER, 0))
+        except ValueError:
+            known = 0
         if session is None or ours is None:
             return  # not ours (any more): stay silent so the holder answers
         if known > ours:
@@ -432,37 +477,61 @@ class NatsRouter:
             if winner is not None and winner.node not in (None, self.node):
                 self._lose(session, winner)
             return
-        body = json.loads(msg.data)
         op = headers.get(OPERATION_HEADER)
-        if op == "close":
-            await session.close(body["code"], body["reason"])
-            await msg.respond(b"{}")
-            return
-        if op == "watch":
-            await self._start_relay(station_id, body["inbox"])
-            await msg.respond(b"{}")
-            return
+        try:
+            body = json.loads(msg.data)
+            if not isinstance(body, dict):
+                raise ValueError("not a JSON object")
+            if op == "close":
+                await session.close(int(body["code"]), str(body["reason"]))
+                reply: dict[str, Any] = {}
+            elif op == "watch":
+                await self._start_relay(station_id, str(body["inbox"]))
+                reply = {}
+            else:
+                reply = await self._call_here(session, body)
+        except (ValueError, TypeError, KeyError) as exc:
+            # Not from a node of ours: anyone who can publish on the broker can send this.
+            log.warning("refused a malformed cluster request for %r: %s", station_id, exc)
+            reply = {"error": "Invalid", "description": f"malformed request: {exc}"}
+        with contextlib.suppress(Exception):
+            await msg.respond(json.dumps(reply).encode())
+
+    async def _call_here(self, session: StationSession, body: dict) -> dict[str, Any]:
+        """Another node's call to a station held here: the kernel's checks first, as for a
+        call made on this node (what arrives on the broker need not come from a node)."""
+        action, payload, timeout = body["action"], body["payload"], float(body["timeout"])
+        if not isinstance(action, str) or not isinstance(payload, dict):
+            raise ValueError("action must be a string and payload an object")
+        if not 0 < timeout <= max(MAX_CALL_SECONDS, self.app.settings.call_timeout):
+            raise ValueError(f"timeout {timeout!r} out of range")
+        try:
+            owned = await self.app.check_call(session.id, action, payload)
+        except ActionNotAvailable:
+            return {"error": "NotAvailable"}
+        except PayloadRejected as exc:
+            return {"error": "Rejected", "reason": exc.reason, "code": exc.code}
+        except Exception:
+            log.exception("checks of %s for %r failed", action, session.id)
+            return {"error": "CheckFailed"}
+        permits = tuple(owned.permits(payload)) if owned.permits is not None else ()
         # Give up before the caller does, so that what we answer is what happened: a CALL
         # still queued behind another one when the caller stops waiting is never sent.
-        limit = body["timeout"] + BROKER_MARGIN / 2
+        limit = timeout + BROKER_MARGIN / 2
         try:
-            call = session.call(
-                body["action"], body["payload"], body["timeout"], body.get("permits", ())
-            )
-            reply: dict[str, Any] = {"result": await asyncio.wait_for(call, limit)}
+            call = session.call(action, payload, timeout, permits)
+            return {"result": redact(await asyncio.wait_for(call, limit))}
         except CallErrorReceived as error:
-            reply = {
+            return {
                 "error": "CallError",
                 "code": error.code,
                 "description": error.description,
                 "details": error.details,
             }
         except (CallTimeout, TimeoutError):
-            reply = {"error": "Timeout"}
+            return {"error": "Timeout"}
         except StationNotConnected:
-            reply = {"error": "NotConnected"}
-        with contextlib.suppress(Exception):
-            await msg.respond(json.dumps(reply).encode())
+            return {"error": "NotConnected"}
 
     # --- singletons -------------------------------------------------------------------
 
@@ -556,6 +625,33 @@ class NatsRouter:
             await self.app.stations.set_connected_nodes(changes)
 
 
+def broker_options(url: str, credentials: Path | None) -> tuple[list[str], dict[str, Any]]:
+    """``nats.connect``'s servers and options from ``cluster_url`` (comma-separated URLs) and
+    ``cluster_credentials``. ``user:password@`` and ``token@`` in a URL are nats-py's own;
+    ``tls://`` (or ``nats+tls://``) asks for TLS, verified against the system's CAs (or
+    ``SSL_CERT_FILE``); a creds file holds a user JWT and its NKey seed."""
+    servers: list[str] = []
+    schemes: set[str] = set()
+    for part in url.split(","):
+        server = part.strip()
+        scheme, _, rest = server.partition("://")
+        scheme = scheme.lower()
+        if scheme == "nats+tls":
+            scheme, server = "tls", f"tls://{rest}"
+        schemes.add(scheme)
+        servers.append(server)
+    options: dict[str, Any] = {}
+    if "tls" in schemes:
+        if schemes != {"tls"}:
+            raise ConfigError("cluster_url: either every server with tls:// or none")
+        options["tls"] = ssl.create_default_context()
+    if credentials is not None:
+        if not Path(credentials).is_file():
+            raise ConfigError(f"cluster_credentials: {credentials} is not a file")
+        options["user_credentials"] = str(credentials)
+    return servers, options
+
+
 def _now() -> float:
     return time.monotonic()
 
@@ -573,4 +669,10 @@ def _error_from(station_id: str, action: str, timeout: float, reply: dict) -> Ex
         return CallErrorReceived(reply["code"], reply["description"], reply.get("details"))
     if kind == "Timeout":
         return CallTimeout(station_id, action, timeout)
+    if kind == "Rejected":
+        return PayloadRejected(reply["reason"], reply.get("code"))
+    if kind == "NotAvailable":
+        return ActionNotAvailable(action)
+    if kind in ("CheckFailed", "Invalid"):
+        return CallFailed(f"the node holding {station_id!r} could not check {action}: {kind}")
     return StationNotConnected(station_id)

@@ -18,7 +18,8 @@ class Database:
     def __init__(self, url: str, echo: bool = False, commit_delay: float = 0.0) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        options: dict[str, Any] = {"echo": echo}
+        # Parameters are key and password hashes, tokens: never in a log or an error message.
+        options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
@@ -44,6 +45,7 @@ class Database:
                 pool_size=1,
                 max_overflow=0,
                 pool_timeout=0.1,  # the writer keeps its one connection; nobody waits
+                hide_parameters=True,
             )
             # Never wait for the lock on the loop's thread: busy -> the async path waits.
             # Nor checkpoint there (it fsyncs): the writer checkpoints in a thread.

@@ -151,12 +151,19 @@ async def test_ftp_upload_to_one_node_is_fetched_from_another(make_node, api_for
     cp = await ChargePoint(ocpp_url(a), "CP1").connect()
     try:
         assert (await cp.boot())["status"] == "Accepted"
-        cp.answer("GetDiagnostics", {"fileName": "diag.tar"})
+        sent: list[dict] = []
+
+        def answer(call: Any) -> dict:
+            sent.append(call.payload)
+            return {"fileName": "diag.tar"}
+
+        cp.answer("GetDiagnostics", answer)
         requested = await api_for(a).post(
             "/stations/CP1/diagnostics-request", json={"protocol": "ftp"}
         )
         assert requested.status_code == 200, requested.text
-        location = urlsplit(requested.json()["request"]["location"])
+        # The upload account's password goes to the station alone.
+        location = urlsplit(sent[0]["location"])
         # The account lives in the database: node b accepts it although a created it.
         port_b = b.state["firmware.ftp"].port
         assert port_b != location.port

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from csms_core import PayloadRejected
+from csms_core.redact import is_secret_key, redact
 
 from . import store
 from .models import ConfigurationValue
@@ -56,7 +57,7 @@ async def check_get_configuration(app: Any, station_id: str, payload: dict) -> N
     if not keys:
         return
     async with app.db.session() as session:
-        limit = await session.get(ConfigurationValue, (station_id, "GetConfigurationMaxKeys"))
+        limit = await _stored(session, station_id, "GetConfigurationMaxKeys")
     if limit is not None and limit.value and limit.value.isdigit() and len(keys) > int(limit.value):
         raise PayloadRejected(
             f"{len(keys)} keys asked; the station accepts at most {limit.value} "
@@ -65,29 +66,33 @@ async def check_get_configuration(app: Any, station_id: str, payload: dict) -> N
 
 
 async def on_get_configuration(app: Any, station_id: str, request: dict, response: dict) -> None:
-    """Store the snapshot: replace it when all keys were asked, merge when only some."""
+    """Store the snapshot: replace it when all keys were asked, merge when only some. Keys
+    are case-insensitive (OCPP 1.6): one row per key, in the spelling the station reported;
+    a secret's value (AuthorizationKey, reported by some stations) is kept masked."""
     now = store.utcnow()
     asked = request.get("key") or []
-    reported = {item["key"]: item for item in response.get("configurationKey") or []}
+    reported = {
+        item["key"].lower(): redact(item) for item in response.get("configurationKey") or []
+    }
     async with app.db.session() as session, session.begin():
         if not asked:
             await session.execute(
                 delete(ConfigurationValue).where(ConfigurationValue.station_id == station_id)
             )
         else:
-            gone = set(response.get("unknownKey") or []) | set(reported)
+            gone = {key.lower() for key in response.get("unknownKey") or []} | set(reported)
             if gone:
                 await session.execute(
                     delete(ConfigurationValue).where(
                         ConfigurationValue.station_id == station_id,
-                        ConfigurationValue.key.in_(gone),
+                        func.lower(ConfigurationValue.key).in_(gone),
                     )
                 )
-        for key, item in reported.items():
+        for item in reported.values():
             session.add(
                 ConfigurationValue(
                     station_id=station_id,
-                    key=key,
+                    key=item["key"],
                     value=item.get("value"),
                     readonly=item.get("readonly", False),
                     updated_at=now,
@@ -99,11 +104,11 @@ async def on_change_configuration(app: Any, station_id: str, request: dict, resp
     """The station took the value (now or after a reboot): keep the snapshot current."""
     if response.get("status") not in ("Accepted", "RebootRequired"):
         return
-    if request["key"] == "AuthorizationKey":
+    if is_secret_key(request["key"]):
         # Write-only (whitepaper 7.2): a station's password is never kept in clear text.
         return
     async with app.db.session() as session, session.begin():
-        row = await session.get(ConfigurationValue, (station_id, request["key"]))
+        row = await _stored(session, station_id, request["key"])
         if row is None:
             session.add(
                 ConfigurationValue(
@@ -119,10 +124,41 @@ async def on_change_configuration(app: Any, station_id: str, request: dict, resp
             row.updated_at = store.utcnow()
 
 
-async def snapshot(app: Any, station_id: str) -> dict[str, str | None] | None:
+async def _stored(session: Any, station_id: str, key: str) -> ConfigurationValue | None:
+    """The snapshot's row for ``key``, whatever its case (OCPP 1.6 keys are case-insensitive)."""
+    return await session.scalar(
+        select(ConfigurationValue).where(
+            ConfigurationValue.station_id == station_id,
+            func.lower(ConfigurationValue.key) == key.lower(),
+        )
+    )
+
+
+class Configuration(dict[str, str | None]):
+    """A configuration snapshot whose look-ups ignore case, as OCPP 1.6 keys do: a station
+    that reports ``supportedfeatureprofiles`` answers ``config.get("SupportedFeatureProfiles")``."""
+
+    def __init__(self, items: dict[str, str | None]) -> None:
+        super().__init__(items)
+        self._spelling = {key.lower(): key for key in items}
+
+    def _key(self, key: object) -> object:
+        return self._spelling.get(key.lower(), key) if isinstance(key, str) else key
+
+    def __getitem__(self, key: str) -> str | None:
+        return super().__getitem__(self._key(key))  # type: ignore[arg-type]
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(self._key(key))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(self._key(key), default)  # type: ignore[arg-type]
+
+
+async def snapshot(app: Any, station_id: str) -> Configuration | None:
     async with app.db.session() as session:
         rows = await store.configuration(session, station_id)
-    return {row.key: row.value for row in rows} if rows else None
+    return Configuration({row.key: row.value for row in rows}) if rows else None
 
 
 def register(register_action: Any) -> None:

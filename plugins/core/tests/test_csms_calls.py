@@ -306,3 +306,56 @@ async def test_authorization_key_is_not_kept_in_the_configuration_snapshot(
     assert response.json() == {"status": "Accepted"}
     snapshot = await csms.query("station_configuration", station_id="CP1")
     assert not snapshot or secret not in snapshot.values()
+
+
+async def test_configuration_keys_are_case_insensitive_and_secrets_masked(
+    cp: Any, api: Any, csms: Any
+) -> None:
+    """OCPP 1.6 keys are case-insensitive; an AuthorizationKey a station reports (write-only
+    per the security whitepaper, but some report it) is masked in every answer and the
+    snapshot, whatever its spelling."""
+    secret = "reported-secret-0123456789"
+    cp.answer(
+        "GetConfiguration",
+        {
+            "configurationKey": [
+                {"key": "heartbeatinterval", "readonly": False, "value": "300"},
+                {"key": "AUTHORIZATIONKEY", "readonly": False, "value": secret},
+                {"key": "GetConfigurationMaxKeys", "readonly": True, "value": "2"},
+            ]
+        },
+    )
+    fetched = await api.post("/stations/CP1/configuration/fetch", json={})
+    generic = await api.post("/stations/CP1/calls/GetConfiguration", json={})
+    stored = await api.get("/stations/CP1/configuration")
+    for answer in (fetched, generic, stored):
+        assert answer.status_code == 200, answer.text
+        assert secret not in answer.text
+    items = {i["key"]: i["value"] for i in stored.json()["items"]}
+    assert items == {
+        "AUTHORIZATIONKEY": "***",
+        "GetConfigurationMaxKeys": "2",
+        "heartbeatinterval": "300",
+    }
+    snapshot = await csms.query("station_configuration", station_id="CP1")
+    assert snapshot.get("HeartbeatInterval") == "300" and "getconfigurationmaxkeys" in snapshot
+
+    # A change in another spelling updates the same key; a new key in any case is not stored.
+    cp.answer("ChangeConfiguration", {"status": "Accepted"})
+    changed = await api.post(
+        "/stations/CP1/configuration", json={"key": "HeartbeatInterval", "value": "60"}
+    )
+    assert changed.json() == {"status": "Accepted"}
+    new_key = {"key": "authorizationKEY", "value": "another-secret-0123456789"}
+    assert (await api.post("/stations/CP1/configuration", json=new_key)).status_code == 200
+    items = {
+        i["key"]: i["value"] for i in (await api.get("/stations/CP1/configuration")).json()["items"]
+    }
+    assert items == {
+        "AUTHORIZATIONKEY": "***",
+        "GetConfigurationMaxKeys": "2",
+        "heartbeatinterval": "60",
+    }
+    # GetConfigurationMaxKeys, whatever its case, still limits what is asked.
+    too_many = await api.post("/stations/CP1/configuration/fetch", json={"key": ["a", "b", "c"]})
+    assert too_many.status_code == 422

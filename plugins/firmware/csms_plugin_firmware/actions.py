@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from csms_core import PayloadRejected
+from csms_core.redact import url_without_password
 
 from . import store
 
@@ -19,7 +20,8 @@ DIAGNOSTICS_PATH = "/files/diagnostics/"
 def _check_location(payload: dict) -> None:
     parts = urlsplit(payload["location"])
     if not parts.scheme or not (parts.netloc or parts.path):
-        raise PayloadRejected(f"location {payload['location']!r} is not an absolute URI")
+        shown = url_without_password(payload["location"])
+        raise PayloadRejected(f"location {shown!r} is not an absolute URI")
 
 
 def _check_retries(payload: dict) -> None:

@@ -23,6 +23,7 @@ from csms_core.api.deps import (
 )
 from csms_core.errors import CallFailed
 from csms_core.files import SharedFilesError
+from csms_core.redact import url_without_password
 
 from . import store
 from .actions import DIAGNOSTICS_PATH, FIRMWARE_PATH
@@ -104,8 +105,16 @@ class DiagnosticsRequestIn(ApiModel):
     retry_interval: int | None = Field(None, ge=0)
 
 
+def without_password(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the answer shows of a payload: the station got the location's password (an FTP
+    upload account's), nobody else needs it."""
+    return {**payload, "location": url_without_password(payload["location"])}
+
+
 class CallOut(ApiModel):
-    request: dict[str, Any] = Field(description="The OCPP payload sent.")
+    request: dict[str, Any] = Field(
+        description="The OCPP payload sent, without the password of its location."
+    )
     response: dict[str, Any] = Field(description="The station's answer.")
 
 
@@ -322,7 +331,7 @@ async def update_firmware(
         payload["retryInterval"] = body.retry_interval
     # Call failures become the generic route's status codes (the kernel's CallFailed handler).
     answer = await app.call(station_id, "UpdateFirmware", payload, timeout)
-    return CallOut(request=payload, response=answer)
+    return CallOut(request=without_password(payload), response=answer)
 
 
 @router.get("/stations/{station_id}/firmware", response_model=FirmwareStateOut)
@@ -395,7 +404,7 @@ async def request_diagnostics(
     except CallFailed:
         await store.forget_diagnostics_request(app, row.id)  # no upload URL left behind
         raise
-    return CallOut(request=payload, response=answer)
+    return CallOut(request=without_password(payload), response=answer)
 
 
 @router.get("/stations/{station_id}/diagnostics", response_model=DiagnosticsStateOut)

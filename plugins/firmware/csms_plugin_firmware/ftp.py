@@ -168,9 +168,12 @@ class FtpReceiver:
 
     def _serve(self) -> None:
         assert self.server is not None
+        # One poll at a time, so that stop() is seen within 0.2 s; the I/O loop itself, not
+        # serve_forever(), which logs ">>> starting FTP server" on every call.
+        ioloop = self.server.ioloop
         try:
             while not self._stopping.is_set():
-                self.server.serve_forever(timeout=0.2, blocking=False, handle_exit=False)
+                ioloop.loop(timeout=0.2, blocking=False)
         finally:
             self.server.close_all()
 

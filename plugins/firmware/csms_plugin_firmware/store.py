@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from csms_core.redact import url_without_password
 from csms_core.storage.types import utcnow as now
 
 from .models import (
@@ -74,7 +75,7 @@ async def record_update(app: Any, station_id: str, request: dict, image_id: int 
         session.add(
             FirmwareUpdate(
                 station_id=station_id,
-                location=request["location"],
+                location=url_without_password(request["location"]),
                 retrieve_date=request["retrieveDate"],
                 retries=request.get("retries"),
                 retry_interval=request.get("retryInterval"),
@@ -108,7 +109,7 @@ async def add_diagnostics_request(
     row = DiagnosticsRequest(
         station_id=station_id,
         token=token,
-        location=request["location"],
+        location=url_without_password(request["location"]),
         start_time=request.get("startTime"),
         stop_time=request.get("stopTime"),
         retries=request.get("retries"),
@@ -135,7 +136,7 @@ async def record_diagnostics_answer(app: Any, station_id: str, request: dict, an
             update(DiagnosticsRequest)
             .where(
                 DiagnosticsRequest.station_id == station_id,
-                DiagnosticsRequest.location == request["location"],
+                DiagnosticsRequest.location == url_without_password(request["location"]),
                 DiagnosticsRequest.answered_at.is_(None),
             )
             .values(answered_at=now(), announced_file_name=answer.get("fileName"))
@@ -144,7 +145,7 @@ async def record_diagnostics_answer(app: Any, station_id: str, request: dict, an
             session.add(
                 DiagnosticsRequest(
                     station_id=station_id,
-                    location=request["location"],
+                    location=url_without_password(request["location"]),
                     start_time=request.get("startTime"),
                     stop_time=request.get("stopTime"),
                     retries=request.get("retries"),

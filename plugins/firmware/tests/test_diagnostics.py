@@ -157,8 +157,11 @@ async def test_generic_get_diagnostics_with_external_location(
     payload = {"location": "ftp://user:pw@files.example.com/diag/"}
     response = await api.post("/stations/CP1/calls/GetDiagnostics", json=payload)
     assert response.status_code == 200 and response.json() == {"fileName": "remote.zip"}
-    requests = (await api.get("/stations/CP1/diagnostics")).json()["requests"]
-    assert requests[0]["location"] == payload["location"]
+    state = await api.get("/stations/CP1/diagnostics")
+    # Stored and returned without the password (the station got it; nobody else needs it).
+    requests = state.json()["requests"]
+    assert requests[0]["location"] == "ftp://user@files.example.com/diag/"
+    assert ":pw@" not in state.text
     assert requests[0]["announcedFileName"] == "remote.zip"
     # The plugin's rule: startTime after stopTime is refused before sending.
     backwards = {**payload, "startTime": "2026-02-01T00:00:00Z", "stopTime": "2026-01-01T00:00:00Z"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ftplib
 import io
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,8 +29,32 @@ async def ftp_csms(
     app = await make_csms(plugins=plugins_under_test)
     station = await connect_to(app, "CP1")
     await station.boot()
-    station.answer("GetDiagnostics", {"fileName": "diag.tar"})
     return api_for(app), station
+
+
+async def request_ftp_upload(api: httpx.AsyncClient, station: ChargePoint) -> str:
+    """GetDiagnostics to the built-in receiver; the location the station got (only the
+    station learns the upload account's password: the API's answer leaves it out)."""
+    received: list[dict] = []
+
+    def answer(call: Any) -> dict:
+        received.append(call.payload)
+        return {"fileName": "diag.tar"}
+
+    station.answer("GetDiagnostics", answer)
+    response = await api.post("/stations/CP1/diagnostics-request", json={"protocol": "ftp"})
+    assert response.status_code == 200, response.text
+    location = received[0]["location"]
+    password = urlsplit(location).password
+    assert location.startswith("ftp://diag-") and password
+    assert password not in response.text
+    state = await api.get("/stations/CP1/diagnostics")
+    assert password not in state.text
+    # Stored without the password, and the station's answer found its row all the same.
+    [stored] = state.json()["requests"]
+    assert stored["location"] == location.replace(f":{password}@", "@")
+    assert stored["announcedFileName"] == "diag.tar"
+    return location
 
 
 def ftp_upload(location: str, name: str, data: bytes, password: str | None = None) -> str:
@@ -43,10 +68,7 @@ def ftp_upload(location: str, name: str, data: bytes, password: str | None = Non
 
 async def test_upload_by_ftp(ftp_csms: tuple[httpx.AsyncClient, ChargePoint]) -> None:
     api, station = ftp_csms
-    response = await api.post("/stations/CP1/diagnostics-request", json={"protocol": "ftp"})
-    assert response.status_code == 200, response.text
-    location = response.json()["request"]["location"]
-    assert location.startswith("ftp://diag-")
+    location = await request_ftp_upload(api, station)
 
     await station.call("DiagnosticsStatusNotification", {"status": "Uploading"})
     reply = await asyncio.to_thread(ftp_upload, location, "diag.tar", b"logs" * 1000)
@@ -64,10 +86,8 @@ async def test_upload_by_ftp(ftp_csms: tuple[httpx.AsyncClient, ChargePoint]) ->
 
 
 async def test_ftp_refusals(ftp_csms: tuple[httpx.AsyncClient, ChargePoint]) -> None:
-    api, _ = ftp_csms
-    location = (
-        await api.post("/stations/CP1/diagnostics-request", json={"protocol": "ftp"})
-    ).json()["request"]["location"]
+    api, station = ftp_csms
+    location = await request_ftp_upload(api, station)
     with pytest.raises(ftplib.error_perm, match="530"):
         await asyncio.to_thread(ftp_upload, location, "x.tar", b"x", password="wrong")
     with pytest.raises(ftplib.error_perm, match="552"):
@@ -79,3 +99,26 @@ async def test_ftp_is_off_by_default(api: httpx.AsyncClient, station: ChargePoin
     response = await api.post("/stations/CP1/diagnostics-request", json={"protocol": "ftp"})
     assert response.status_code == 422
     assert "ftp_enabled" in response.json()["detail"]
+
+
+@pytest.fixture
+def info_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO)
+    return caplog
+
+
+async def test_the_receiver_announces_itself_once(
+    info_logs: pytest.LogCaptureFixture, ftp_csms: tuple[httpx.AsyncClient, ChargePoint]
+) -> None:
+    """Its I/O loop is polled in slices, not restarted: pyftpdlib's serve_forever() logged
+    ">>> starting FTP server" for every slice and every FTP command, five times a second."""
+    api, station = ftp_csms
+    location = await request_ftp_upload(api, station)
+    # A session of several commands: each was one more start-up line before.
+    reply = await asyncio.to_thread(ftp_upload, location, "diag.tar", b"logs")
+    assert reply.startswith("226")
+    logged = [
+        record.getMessage() for when in ("setup", "call") for record in info_logs.get_records(when)
+    ]
+    assert sum("FTP receiver for diagnostics listening on" in m for m in logged) == 1
+    assert not [m for m in logged if ">>> starting" in m]

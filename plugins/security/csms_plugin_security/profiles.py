@@ -39,15 +39,20 @@ async def current_profile(app: Any, station: Any) -> int:
     return max(station.min_security_profile, used)
 
 
+def key_is(key: str, name: str) -> bool:
+    """OCPP 1.6 configuration keys are case-insensitive (a station takes ``securityprofile``)."""
+    return key.lower() == name.lower()
+
+
 async def check(app: Any, station_id: str, payload: dict) -> None:
     """Refuse (422, nothing sent) what the whitepaper forbids or cannot work on this server."""
     key = payload["key"]
-    if key == AUTHORIZATION_KEY:
+    if key_is(key, AUTHORIZATION_KEY):
         problem = check_password_rules(payload["value"])
         if problem:
             raise PayloadRejected(problem)  # names the rule, never the value
         return
-    if key != SECURITY_PROFILE:
+    if not key_is(key, SECURITY_PROFILE):
         return
     value = payload["value"].strip()
     if value not in ("1", "2", "3"):
@@ -81,10 +86,10 @@ async def check(app: Any, station_id: str, payload: dict) -> None:
 async def completed(
     app: Any, station_id: str, request: dict, response: dict | None, error: Any
 ) -> None:
-    key = request.get("key")
-    if key == AUTHORIZATION_KEY:
+    key = request.get("key", "")
+    if key_is(key, AUTHORIZATION_KEY):
         await _authorization_key_completed(app, station_id, request, response, error)
-    elif key == SECURITY_PROFILE and response and response.get("status") == "Accepted":
+    elif key_is(key, SECURITY_PROFILE) and response and response.get("status") == "Accepted":
         await _save(
             app,
             station_id,

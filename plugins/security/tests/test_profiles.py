@@ -307,3 +307,32 @@ async def test_concurrent_bookkeeping_creates_one_row(csms: Any) -> None:
     )
     known = await profiles.state(csms, "CPX")
     assert known is not None and known.pending_profile == 2
+
+
+async def test_rules_and_effects_hold_whatever_the_case_of_the_key(
+    csms: Any, api: httpx.AsyncClient, connect: Any
+) -> None:
+    """OCPP 1.6 keys are case-insensitive: a station takes ``securityprofile`` as well."""
+    cp = await connect("CP1", TEST_PASSWORD)
+    await cp.boot()
+    for key, value in [
+        ("authorizationkey", "short"),
+        ("AUTHORIZATIONKEY", "x" * 41),
+        ("securityprofile", "0"),
+        ("SecurityPROFILE", "1"),  # not above the current profile 1 (a password)
+    ]:
+        response = await api.post(
+            "/stations/CP1/calls/ChangeConfiguration", json={"key": key, "value": value}
+        )
+        assert response.status_code == 422, (key, value, response.text)
+    assert cp.received.empty()
+    # Accepted in another spelling: the new key is the station's password from now on.
+    request = asyncio.create_task(
+        api.post(
+            "/stations/CP1/calls/ChangeConfiguration",
+            json={"key": "authorizationKey", "value": NEW_KEY},
+        )
+    )
+    await cp.reply(await cp.expect("ChangeConfiguration"), {"status": "Accepted"})
+    assert (await request).json() == {"status": "Accepted"}
+    assert verify_password(NEW_KEY, (await csms.stations.get("CP1")).password_hash)
