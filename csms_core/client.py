@@ -7,9 +7,12 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import click
 import httpx
+
+from .security import station_id_problem
 
 
 class ApiClient:
@@ -20,7 +23,8 @@ class ApiClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        url = f"{self.api_url}/api/v1{path}"
+        # Station ids may hold spaces, '?', '#' or '%': each path segment is percent-encoded.
+        url = f"{self.api_url}/api/v1{quote(path, safe='/')}"
         try:
             response = httpx.request(method, url, headers=headers, timeout=330, **kwargs)
         except httpx.HTTPError as exc:
@@ -80,6 +84,14 @@ def api_options(fn: Callable) -> Callable:
         return fn(client=ApiClient(api_url, api_key, as_json), **kwargs)
 
     return wrapper
+
+
+def station_id_argument(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A click callback: the kernel's one rule for station ids, before anything is sent."""
+    problem = station_id_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 def parse_json_argument(text: str) -> Any:

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -69,7 +70,8 @@ class ChargePoint:
         ssl_context: ssl.SSLContext | None = None,
         subprotocols: tuple[str, ...] = ("ocpp1.6",),
     ) -> None:
-        self.url = url.rstrip("/") + "/" + station_id
+        # OCPP-J 3.1.1: the identity is one path segment, percent-encoded ("RDAM%20123").
+        self.url = url.rstrip("/") + "/" + quote(station_id, safe="")
         self.station_id = station_id
         self.password = password
         self.ssl_context = ssl_context
