@@ -114,7 +114,9 @@ class LoginLimiter:
     def failed(self, source: str, station_id: str) -> None:
         now = time.monotonic()
         key = (source, station_id)
-        failures = self._pairs.pop(key, (0, 0.0, 0.0))[0] + 1
+        previous = self._pairs.pop(key, None)
+        recent = previous is not None and now - previous[2] < self.forget_after
+        failures = previous[0] + 1 if previous is not None and recent else 1
         over = failures - self.free_failures
         backoff = min(2.0 ** (over - 1), self.max_backoff) if over > 0 else 0.0
         self._pairs[key] = (failures, now + backoff, now)
