@@ -133,7 +133,10 @@ class StationSession:
         CALL to arrive."""
         try:
             while True:
-                await self._on_call(call)
+                try:
+                    await self._on_call(call)
+                except Exception:  # a hook failed after the answer: the queue goes on
+                    log.exception("after %r (station %r)", call.action, self.id)
                 if not self._calls:
                     return
                 call = self._calls.popleft()
