@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
@@ -53,7 +54,8 @@ class ChargePoint:
         ssl_context: ssl.SSLContext | None = None,
         subprotocols: tuple[str, ...] = ("ocpp1.6",),
     ) -> None:
-        self.url = url.rstrip("/") + "/" + station_id
+        # OCPP-J 3.1.1: the identity is one path segment, percent-encoded ("RDAM%20123").
+        self.url = url.rstrip("/") + "/" + quote(station_id, safe="")
         self.station_id = station_id
         self.password = password
         self.ssl_context = ssl_context

@@ -14,7 +14,14 @@ from urllib.parse import quote
 import click
 
 from . import __version__
-from .client import ApiClient, api_options, compact, parse_json_argument, table
+from .client import (
+    ApiClient,
+    api_options,
+    compact,
+    parse_json_argument,
+    station_id_argument,
+    table,
+)
 from .errors import ConfigError
 from .logs import configure_logging
 from .plugins import Plugins
@@ -350,7 +357,7 @@ def stations() -> None:
 
 
 @stations.command("add")
-@click.argument("station_id")
+@click.argument("station_id", callback=station_id_argument)
 @click.option("--password", help="Basic-auth password, 16-40 characters.")
 @api_options
 def stations_add(client: ApiClient, station_id: str, password: str | None) -> None:

@@ -96,6 +96,8 @@ def parse_frame(raw: str | bytes) -> Frame:
         msg = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise FrameError(FORMATION_VIOLATION, "Message is not valid JSON") from None
+    except RecursionError:  # [[[[... nested deeper than the parser's stack allows
+        raise FrameError(FORMATION_VIOLATION, "Message is nested too deeply") from None
     if not isinstance(msg, list) or len(msg) < 3:
         raise FrameError(FORMATION_VIOLATION, "Message is not a JSON array of 3 to 5 elements")
     type_id, message_id = msg[0], msg[1]

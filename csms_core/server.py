@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+import math
 import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -13,13 +14,24 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
 
-from .security import FailureLimiter, parse_basic_auth, verify_password
+from .security import (
+    LogBudget,
+    LoginLimiter,
+    client_address,
+    hash_password,
+    parse_basic_auth,
+    parse_networks,
+    station_id_problem,
+    verify_password,
+)
 from .session import StationSession
 
 if TYPE_CHECKING:
     from .app import Csms
 
 log = logging.getLogger("csms.ocpp")
+# Checked for an unknown id as for a wrong password: both answers take the same work.
+_DUMMY_HASH = hash_password("no station has this password")
 
 SUBPROTOCOL = "ocpp1.6"
 
@@ -45,7 +57,12 @@ class OcppServer:
     def __init__(self, app: Csms) -> None:
         self.app = app
         self.settings = app.settings
-        self.limiter = FailureLimiter(app.settings.auth_failures_per_minute)
+        s = app.settings
+        self.limiter = LoginLimiter(
+            s.auth_free_failures, s.auth_backoff_max, s.auth_limiter_entries
+        )
+        self.trusted_proxies = parse_networks(s.trusted_proxies)
+        self.refusals_log = LogBudget(log)  # refused logins: an attacker writes these lines
         self.server: Server | None = None
         self.port: int | None = None
 
@@ -102,22 +119,33 @@ class OcppServer:
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         station_id = station_id_from_path(request.path)
-        source = connection.remote_address[0] if connection.remote_address else "?"
-        if not station_id:
-            return _refuse(connection, http.HTTPStatus.NOT_FOUND, "no station identity in the URL")
-        if self.limiter.blocked(source):
-            return _refuse(connection, http.HTTPStatus.TOO_MANY_REQUESTS, "too many failed logins")
+        peer = connection.remote_address[0] if connection.remote_address else "?"
+        source = client_address(
+            peer, request.headers.get_all("X-Forwarded-For"), self.trusted_proxies
+        )
+        problem = station_id_problem(station_id)
+        if problem:
+            self.refusals_log.warning(
+                "refused station id %r from %s: %s", station_id, source, problem
+            )
+            return _refuse(connection, http.HTTPStatus.BAD_REQUEST, problem)
+        wait = self.limiter.retry_after(source, station_id)
+        if wait:
+            response = _refuse(
+                connection, http.HTTPStatus.TOO_MANY_REQUESTS, "too many failed logins"
+            )
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         station = await self.app.stations.get(station_id)
         if station is None:
-            if self.settings.unknown_stations != "accept" or self.settings.require_password:
-                log.warning("refused unknown station %r from %s", station_id, source)
-                return _refuse(connection, http.HTTPStatus.NOT_FOUND, "unknown station")
-            station = await self.app.stations.create(station_id)
-            log.info("registered unknown station %r (policy: accept)", station_id)
-        if not station.enabled:
-            return _refuse(connection, http.HTTPStatus.FORBIDDEN, "station disabled")
-        if station.password_hash is None and self.settings.require_password:
-            return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "station has no password")
+            if self.settings.unknown_stations == "accept" and not self.settings.require_password:
+                station = await self.app.stations.create(station_id)
+                log.info("registered unknown station %r (policy: accept)", station_id)
+            else:
+                # Answered exactly as a wrong password, after the same work: ids cannot be
+                # told apart from outside, so they cannot be enumerated.
+                verify_password("", _DUMMY_HASH)
+                return self._unauthorized(connection, source, station_id, "unknown station")
         basic = False
         if station.password_hash is not None:
             credentials = parse_basic_auth(request.headers.get("Authorization"))
@@ -126,19 +154,17 @@ class OcppServer:
                 or credentials[0] != station_id
                 or not verify_password(credentials[1], station.password_hash)
             ):
-                self.limiter.failed(source)
-                log.warning("failed authentication for station %r from %s", station_id, source)
-                response = _refuse(
-                    connection, http.HTTPStatus.UNAUTHORIZED, "authentication failed"
-                )
-                response.headers["WWW-Authenticate"] = 'Basic realm="csms", charset="UTF-8"'
-                return response
+                return self._unauthorized(connection, source, station_id, "wrong credentials")
             basic = True
+        elif self.settings.require_password:
+            return self._unauthorized(connection, source, station_id, "station has no password")
+        if not station.enabled:
+            return _refuse(connection, http.HTTPStatus.FORBIDDEN, "station disabled")
         common_name = _client_common_name(connection)
         if self.settings.tls_ca:
             if common_name != station_id:
-                self.limiter.failed(source)
-                log.warning(
+                self.limiter.failed(source, station_id)
+                self.refusals_log.warning(
                     "client certificate CN %r does not match station %r", common_name, station_id
                 )
                 return _refuse(connection, http.HTTPStatus.FORBIDDEN, "certificate does not match")
@@ -149,18 +175,28 @@ class OcppServer:
         )
         if profile < station.min_security_profile:
             # Whitepaper A05.FR.09: once upgraded, a station may not come back lower.
-            self.limiter.failed(source)
-            log.warning(
-                "station %r connected with security profile %s, below its minimum %s",
+            return self._unauthorized(
+                connection,
+                source,
                 station_id,
-                profile,
-                station.min_security_profile,
+                f"security profile {profile}, below its minimum {station.min_security_profile}",
             )
-            return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "security profile too low")
+        self.limiter.succeeded(source, station_id)
         connection.station_id = station_id  # type: ignore[attr-defined]
         connection.security_profile = profile  # type: ignore[attr-defined]
         connection.registration_status = station.registration_status  # type: ignore[attr-defined]
         return None
+
+    def _unauthorized(
+        self, connection: ServerConnection, source: str, station_id: str, why: str
+    ) -> Response:
+        """The one answer to every failed login, whatever failed (unknown id, wrong or missing
+        password, profile too low): the reason goes to the log only."""
+        self.limiter.failed(source, station_id)
+        self.refusals_log.warning("refused station %r from %s: %s", station_id, source, why)
+        response = _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "authentication failed")
+        response.headers["WWW-Authenticate"] = 'Basic realm="csms", charset="UTF-8"'
+        return response
 
     async def _session(self, connection: ServerConnection) -> None:
         station_id: str = connection.station_id  # type: ignore[attr-defined]
@@ -168,9 +204,9 @@ class OcppServer:
         session = StationSession(self.app, station_id, connection, accepted)
         previous = await self.app.router.attach(session)
         if previous is not None:
-            log.info("%s reconnected; closing its previous connection", station_id)
+            log.info("%r reconnected; closing its previous connection", station_id)
             await previous.close(1000, "replaced by a new connection")
-        log.info("%s connected from %s", station_id, session.remote_address)
+        log.info("%r connected from %s", station_id, session.remote_address)
         try:
             await self.app.stations.mark_connected(station_id, self.app.node_id)
             await self.app.fire(
@@ -183,7 +219,7 @@ class OcppServer:
             await self.app.router.detach(session)
             if self.app.router.local_session(station_id) is None:
                 await self.app.stations.mark_disconnected(station_id, self.app.node_id)
-            log.info("%s disconnected", station_id)
+            log.info("%r disconnected", station_id)
             await self.app.fire("station_disconnected", station_id=station_id)
 
 

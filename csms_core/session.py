@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,11 @@ class StationSession:
         self._schemas = app.schemas
         self._pending: dict[str, tuple[str, asyncio.Future[dict]]] = {}
         self._call_lock = asyncio.Lock()
+        # The station's CALLs are handled one at a time, in order (OCPP-J 4.1.1: a station
+        # waits for each answer): a station that floods gets its share of the loop, no more.
+        self._calls: deque[rpc.Call] = deque()
+        self._max_queued_calls = app.settings.max_queued_calls
+        self._worker: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task] = set()
         self._debug = frames_log.isEnabledFor(logging.DEBUG)
         peer = websocket.remote_address
@@ -80,12 +86,13 @@ class StationSession:
             async for raw in self.ws:
                 self.last_seen = time.time()
                 if self._debug:
-                    frames_log.debug("%s -> %s", self.id, redact_frame(raw))
+                    frames_log.debug("%r -> %s", self.id, redact_frame(raw))
                 self._receive(raw)
         except ConnectionClosed:
             pass
         finally:
             self.closed = True
+            self._calls.clear()  # not started, not answered: the station sends them again
             for _action, future in self._pending.values():
                 if not future.done():
                     future.set_exception(StationNotConnected(self.id))
@@ -94,25 +101,55 @@ class StationSession:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _receive(self, raw: str | bytes) -> None:
+        # Answers to our own CALLs are resolved here at once, even while one of the station's
+        # CALLs is being handled: its handler may be waiting for one of them.
         try:
             frame = rpc.parse_frame(raw)
         except rpc.FrameError as exc:
-            log.warning("%s sent a malformed frame: %s", self.id, exc.description)
+            log.warning("%r sent a malformed frame: %s", self.id, exc.description)
             self._spawn(
                 self._send(rpc.encode_error(exc.message_id or "-1", exc.code, exc.description))
             )
             return
         if isinstance(frame, rpc.Call):
-            self._on_call(frame)
+            self._queue(frame)
         else:  # CALLRESULT or CALLERROR: the answer to one of our calls
             self._resolve(frame.message_id, frame)
 
-    def _on_call(self, call: rpc.Call) -> None:
+    def _queue(self, call: rpc.Call) -> None:
+        if self._worker is None:
+            self._worker = self._spawn(self._work(call))
+        elif len(self._calls) < self._max_queued_calls:
+            self._calls.append(call)
+        else:
+            error = rpc.OcppError(
+                rpc.GENERIC_ERROR,
+                f"more than {self._max_queued_calls} CALLs waiting: send the next CALL after "
+                "the answer to the previous one (OCPP-J 4.1.1)",
+            )
+            self._spawn(self._send_error(call, error))
+
+    async def _work(self, call: rpc.Call) -> None:
+        """Handle ``call``, then each queued CALL in turn; the next worker starts with the next
+        CALL to arrive."""
+        try:
+            while True:
+                try:
+                    await self._on_call(call)
+                except Exception:  # a hook failed after the answer: the queue goes on
+                    log.exception("after %r (station %r)", call.action, self.id)
+                if not self._calls:
+                    return
+                call = self._calls.popleft()
+        finally:
+            self._worker = None
+
+    async def _on_call(self, call: rpc.Call) -> None:
         action = call.action
         if not self.accepted and action != BOOT_NOTIFICATION and not self._allowed(action):
             # OCPP-J errata 5.6: CALLs before the station is accepted get SecurityError.
             error = rpc.OcppError(rpc.SECURITY_ERROR, f"{action} before BootNotification accepted")
-            self._spawn(self._send_error(call, error))
+            await self._send_error(call, error)
             return
         handler = self._handlers.get(action)
         if handler is None:
@@ -121,14 +158,14 @@ class StationSession:
                 code,
                 f"{action} is not {'supported' if code == rpc.NOT_SUPPORTED else 'implemented'}",
             )
-            self._spawn(self._send_error(call, error))
+            await self._send_error(call, error)
             return
         try:
             self._schemas.validate_request(action, call.payload)
         except rpc.OcppError as error:
-            self._spawn(self._send_error(call, error))
+            await self._send_error(call, error)
             return
-        self._spawn(self._handle(call, handler))
+        await self._handle(call, handler)
 
     def _allowed(self, action: str) -> bool:
         until = self.allowed_until.get(action)
@@ -142,7 +179,7 @@ class StationSession:
             await self._send_error(call, error)
             return
         except Exception:
-            log.exception("handler for %s failed (station %s)", call.action, self.id)
+            log.exception("handler for %r failed (station %r)", call.action, self.id)
             await self._send_error(call, rpc.OcppError(rpc.INTERNAL_ERROR, "handler failed"))
             self.after_reply.clear()
             return
@@ -150,7 +187,7 @@ class StationSession:
         if call.action == BOOT_NOTIFICATION:
             self.accepted = response.get("status") == "Accepted"
             log.info(
-                "%s booted (%s %s, firmware %s): %s",
+                "%r booted (%r %r, firmware %r): %s",
                 self.id,
                 call.payload.get("chargePointVendor"),
                 call.payload.get("chargePointModel"),
@@ -172,26 +209,32 @@ class StationSession:
             )
         if self.app.watchers:
             self.app.watchers.deliver(self.id, call.action, call.payload)
-        while self.after_reply:
-            fn = self.after_reply.pop(0)
+        if self.after_reply:
+            # In their own task: they may call the station and wait for its answer, and the
+            # station's next CALL need not wait for that.
+            follow_ups, self.after_reply = self.after_reply, []
+            self._spawn(self._run_after_reply(follow_ups))
+
+    async def _run_after_reply(self, follow_ups: list[Callable[[], Awaitable[Any]]]) -> None:
+        for fn in follow_ups:
             try:
                 await fn()
             except Exception:
-                log.exception("after-reply task failed (station %s)", self.id)
+                log.exception("after-reply task failed (station %r)", self.id)
 
     async def _send_error(self, call: rpc.Call, error: rpc.OcppError) -> None:
-        log.info("%s %s answered with %s: %s", self.id, call.action, error.code, error.description)
+        log.info("%r %r answered with %s: %s", self.id, call.action, error.code, error.description)
         await self._send(
             rpc.encode_error(call.message_id, error.code, error.description, error.details)
         )
 
     async def _send(self, text: str) -> None:
         if self._debug:
-            frames_log.debug("%s <- %s", self.id, redact_frame(text))
+            frames_log.debug("%r <- %s", self.id, redact_frame(text))
         try:
             await self.ws.send(text)
         except ConnectionClosed:
-            log.info("%s closed before we could answer", self.id)
+            log.info("%r closed before we could answer", self.id)
 
     @property
     def busy(self) -> bool:
@@ -202,17 +245,18 @@ class StationSession:
         """Return once what is being handled now is done (for tests: ``settle``)."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def _spawn(self, coro: Awaitable[None]) -> asyncio.Future[None]:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # --- outbound ---------------------------------------------------------------------
 
     def _resolve(self, message_id: str, frame: rpc.CallResult | rpc.CallError) -> None:
         pending = self._pending.get(message_id)
         if pending is None:
-            log.warning("%s answered unknown message id %r", self.id, message_id)
+            log.warning("%r answered unknown message id %r", self.id, message_id)
             return
         action, future = pending
         if future.done():
@@ -247,7 +291,7 @@ class StationSession:
             try:
                 text = rpc.encode_call(message_id, action, payload)
                 if self._debug:
-                    frames_log.debug("%s <- %s", self.id, redact_frame(text))
+                    frames_log.debug("%r <- %s", self.id, redact_frame(text))
                 try:
                     await self.ws.send(text)
                 except ConnectionClosed:

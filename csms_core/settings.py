@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from .errors import ConfigError
+from .security import parse_networks
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -44,7 +45,9 @@ class Settings(BaseSettings):
     )
 
     unknown_stations: Literal["reject", "accept"] = Field(
-        "reject", description="reject: refuse unknown identities with HTTP 404; accept: register."
+        "reject",
+        description="reject: refuse unknown identities (HTTP 401, as a wrong password); "
+        "accept: register them.",
     )
     require_password: bool = Field(False, description="Refuse stations without a password.")
     allow_missing_subprotocol: bool = Field(
@@ -56,10 +59,25 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Seconds a WebSocket opening handshake may take."
     )
     compression: bool = Field(False, description="permessage-deflate; off saves CPU and memory.")
-    max_message_size: int = Field(1 << 20, description="Largest accepted frame, bytes.")
+    max_message_size: int = Field(
+        64 * 1024, ge=1024, description="Largest accepted frame from a station, bytes."
+    )
+    max_queued_calls: int = Field(
+        8, ge=0, description="CALLs a station may send ahead while one is being handled."
+    )
     call_timeout: float = Field(30.0, gt=0, description="How long to wait for a station's answer.")
-    auth_failures_per_minute: int = Field(
-        20, ge=1, description="Failed station logins per source address before refusing."
+    auth_free_failures: int = Field(
+        5, ge=1, description="Failed logins per (address, station) before backing off."
+    )
+    auth_backoff_max: float = Field(
+        60.0, ge=1, description="Longest backoff after failed logins, s (it doubles from 1 s)."
+    )
+    auth_limiter_entries: int = Field(
+        50_000, ge=100, description="(address, station) pairs the login limiter remembers."
+    )
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="Proxies (addresses or CIDRs) whose X-Forwarded-For names the client.",
     )
 
     api_keys: CommaList = Field(default_factory=list, description="Operator API keys.")
@@ -111,11 +129,17 @@ class Settings(BaseSettings):
         default_factory=dict, description="Each plugin's own section, by plugin name."
     )
 
-    @field_validator("disabled_plugins", "api_keys", mode="before")
+    @field_validator("disabled_plugins", "api_keys", "trusted_proxies", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # a ValueError names the bad entry
         return value
 
     @classmethod

@@ -47,6 +47,8 @@ class StationStore:
         self.db = db
 
     async def get(self, station_id: str) -> Station | None:
+        if "\x00" in station_id:  # no station has one, and PostgreSQL text cannot hold it
+            return None
         return await self.db.get(Station, station_id)
 
     async def create(self, station_id: str, password: str | None = None) -> Station:

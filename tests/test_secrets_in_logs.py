@@ -175,7 +175,7 @@ async def test_debug_log_and_answers_hold_no_secrets(database_url: str, tmp_path
     assert process.returncode == 0
     text = "".join(log.lines)
     # The log is the full debug log: frames both ways, with the secrets' places masked.
-    assert "CP1 -> " in text and "CP1 <- " in text and '"***"' in text
+    assert "'CP1' -> " in text and "'CP1' <- " in text and '"***"' in text
     assert "ftp://diag:***@files.example.com/up/" in text
     db = Database(database_url)
     try:

@@ -66,14 +66,37 @@ async def test_basic_auth_none_wrong_right(csms, caplog):
     assert TEST_PASSWORD not in caplog.text
 
 
-async def test_failed_logins_are_rate_limited_per_address(make_csms, test_plugin):
-    app = await make_csms(plugins=[("t", test_plugin)], auth_failures_per_minute=3)
+async def test_failed_logins_back_off_per_address_and_station(make_csms, test_plugin):
+    app = await make_csms(plugins=[("t", test_plugin)], auth_free_failures=3)
     await app.stations.create("CP1", TEST_PASSWORD)
     url = f"{ocpp_url(app)}/CP1"
     for _ in range(3):
         assert await refused_status(url, basic("CP1", "x" * 20)) == 401
-    # Even the right password waits out the window now.
+    assert await refused_status(url, basic("CP1", "x" * 20)) == 401  # now it backs off
+    # During its backoff the pair is not even checked: no guessing, whatever the password.
     assert await refused_status(url, basic("CP1", TEST_PASSWORD)) == 429
+    # The backoff ends (1 s after the first failure beyond the free ones).
+    cp = await connect_after_backoff(ChargePoint(ocpp_url(app), "CP1", TEST_PASSWORD))
+    try:
+        assert (await cp.boot())["status"] == "Accepted"
+    finally:
+        await cp.close()
+
+
+async def connect_after_backoff(cp: ChargePoint, timeout: float = 10.0) -> ChargePoint:
+    """Connect, retrying while the server answers 429 (and only then)."""
+
+    async def attempt() -> bool:
+        try:
+            await cp.connect()
+        except InvalidStatus as exc:
+            if exc.response.status_code != 429:
+                raise
+            return False
+        return True
+
+    await eventually(attempt, timeout)
+    return cp
 
 
 async def test_require_password_refuses_stations_without_one(make_csms, test_plugin):

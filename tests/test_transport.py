@@ -14,14 +14,18 @@ from csms_core.testing import ChargePoint, ocpp_url
 
 
 async def test_station_identity_is_last_path_segment_percent_decoded(csms, connect):
-    await csms.stations.create("CP 7/\u03b1")
-    cp = ChargePoint(ocpp_url(csms, "/some/deep/prefix"), "CP%207%2F%CE%B1")
-    await cp.connect()
-    try:
-        assert (await cp.boot())["status"] == "Accepted"
-        assert await csms.router.is_connected("CP 7/\u03b1")
-    finally:
-        await cp.close()
+    # OCPP-J 3.1.1's own example: identity "RDAM 123", URL .../ocppj/RDAM%20123.
+    await csms.stations.create("RDAM 123")
+    await csms.stations.create("Zürich \u03b1")
+    for station_id in ("RDAM 123", "Zürich \u03b1"):
+        cp = ChargePoint(ocpp_url(csms, "/some/deep/prefix"), station_id)
+        assert "%20" in cp.url
+        await cp.connect()
+        try:
+            assert (await cp.boot())["status"] == "Accepted"
+            assert await csms.router.is_connected(station_id)
+        finally:
+            await cp.close()
 
 
 async def test_subprotocol_ocpp16_is_chosen_from_a_list(csms, connect):
@@ -52,11 +56,11 @@ async def test_missing_subprotocol_allowed_when_configured(make_csms, test_plugi
     assert answer[0] == 3 and answer[2]["status"] == "Accepted"
 
 
-async def test_unknown_station_refused_with_404(csms):
+async def test_unknown_station_refused_with_401_like_a_wrong_password(csms):
     with pytest.raises(InvalidStatus) as caught:
         async with ws_connect(f"{ocpp_url(csms)}/NOBODY", subprotocols=["ocpp1.6"]):
             pass
-    assert caught.value.response.status_code == 404
+    assert caught.value.response.status_code == 401
     assert await csms.stations.get("NOBODY") is None
 
 

@@ -58,8 +58,12 @@ class Page(ApiModel):
     limit: int
 
 
+MAX_OFFSET = 2**31 - 1  # fits every database's integer: 2**63 and up was a 500
+
+
 def page_params(
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Page:
     return Page(offset=offset, limit=limit)
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from ..security import check_password_rules
+from ..security import MAX_STATION_ID_LENGTH, check_password_rules, station_id_problem
 from ..storage.models import Station
 from .deps import (
     CALL_ERROR_RESPONSES,
@@ -22,14 +22,24 @@ from .deps import (
 
 router = APIRouter(tags=["stations"])
 
-STATION_ID_PATTERN = r"^[^/\s]{1,255}$"
-
 
 class StationCreate(ApiModel):
-    id: str = Field(pattern=STATION_ID_PATTERN, description="The identity in the station's URL.")
+    id: str = Field(
+        max_length=MAX_STATION_ID_LENGTH,
+        description="The identity in the station's URL: 1-48 printable characters (spaces "
+        "too, percent-encoded in URLs), none of them '/' or ':', and not '.' or '..'.",
+    )
     password: str | None = Field(
         None, description="Basic-auth password (AuthorizationKey, 16-40 characters)."
     )
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        problem = station_id_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class StationPatch(ApiModel):

@@ -263,7 +263,7 @@ class NatsRouter:
         if self._claims.pop(session, None) is None:
             return
         self._lost.add(session)
-        log.info("%s is now held by node %s; closing our connection", session.id, winner.node)
+        log.info("%r is now held by node %s; closing our connection", session.id, winner.node)
         self._start_task(session.close(1000, "connected to another node"))
 
     def _apply_node(self, entry: KeyValue.Entry) -> None:
@@ -417,7 +417,7 @@ class NatsRouter:
                         message = await queue.get()
                         await self.nc.publish(inbox, json.dumps(message.to_json()).encode())
         except TimeoutError:
-            log.info("stopped relaying %s's messages to a silent watcher", station_id)
+            log.info("stopped relaying %r's messages to a silent watcher", station_id)
         finally:
             with contextlib.suppress(Exception):
                 await stop.unsubscribe()
@@ -598,7 +598,7 @@ class NatsRouter:
         for station_id, claim in list(self._owners.items()):
             if claim.node is None or self._alive(claim):
                 continue
-            log.info("node %s is gone; %s is disconnected", claim.node, station_id)
+            log.info("node %s is gone; %r is disconnected", claim.node, station_id)
             with contextlib.suppress(Exception):
                 await self.stations_kv.delete(token(station_id), last=claim.revision)
 

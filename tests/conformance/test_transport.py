@@ -13,7 +13,8 @@ async def test_neg_bad_subprotocol(check: Check) -> None:
 
 
 async def test_neg_unknown_identity(check: Check) -> None:
-    """NEG_UNKNOWN_IDENTITY: Refuse an unknown station identity with HTTP 404."""
+    """NEG_UNKNOWN_IDENTITY: Refuse an unknown station identity with HTTP 401, as a wrong
+    password."""
     await check("NEG_UNKNOWN_IDENTITY")
 
 

@@ -231,10 +231,8 @@ async def _receive_multipart(
     def on_headers_finished() -> None:
         _, options = parse_options_header(headers.get(b"content-disposition"))
         part_name = options.get(b"name", b"").decode("utf-8", "replace")
-        file_name = options.get(b"filename")
-        events.append(
-            ("begin", (part_name, None if file_name is None else file_name.decode("utf-8")))
-        )
+        # Decoded in the loop below, where a refusal can be raised: not in the parser's callback.
+        events.append(("begin", (part_name, options.get(b"filename"))))
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         events.append(("data", data[start:end]))
@@ -261,7 +259,11 @@ async def _receive_multipart(
             parser.write(chunk)
             for kind, value in events:
                 if kind == "begin" and state == "before":
-                    part_name, file_name = value
+                    part_name, raw_name = value
+                    try:
+                        file_name = None if raw_name is None else raw_name.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise UploadRefused(400, "the file name is not valid UTF-8") from None
                     wanted = part_name == field if field else file_name is not None
                     if wanted:
                         name = check_file_name(file_name or default_name)

@@ -150,3 +150,20 @@ async def test_image_missing_on_disk_is_404(csms: Any, api: httpx.AsyncClient) -
     async with httpx.AsyncClient() as station:
         response = await station.get(image["url"])
     assert response.status_code == 404 and "missing" in response.json()["detail"]
+
+
+async def test_file_name_that_is_not_utf8_is_a_400_not_a_500(api: httpx.AsyncClient) -> None:
+    boundary = "b0undary"
+    body = (
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="fw\xff\xfe.bin"\r\n'
+        + b"Content-Type: application/octet-stream\r\n\r\n"
+        + b"payload\r\n"
+        + f"--{boundary}--\r\n".encode()
+    )
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    response = await api.post("/firmware", content=body, headers=headers)
+    assert response.status_code == 400 and "UTF-8" in response.json()["detail"]
+    assert (await api.get("/firmware")).json()["total"] == 0
+    ok = await api.post("/firmware", files={"file": ("fw.bin", b"payload")})
+    assert ok.status_code == 201
