@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     )
 
     api_keys: CommaList = Field(default_factory=list, description="Operator API keys.")
+    api_max_body_bytes: int = Field(
+        1 << 20, ge=0, description="Largest API request body, bytes (uploads have their own)."
+    )
+    api_header_timeout: float = Field(
+        10.0, gt=0, description="Seconds an API request's line and headers may take to arrive."
+    )
     tls_cert: Path | None = Field(
         None, description="Server certificate (PEM): wss:// and https://."
     )
