@@ -35,18 +35,17 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return  # the answer is out; the rest of the body is dropped unparsed
+        if self.conn.their_state is h11.IDLE:
+            self._arm_head_timer()  # the first bytes of a request (an idle connection is
+            # uvicorn's timeout_keep_alive's to close)
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._disarm_head_timer()  # the head is complete
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self.transport.is_closing():
-            return
-        if self.conn.their_state is h11.SEND_BODY:
+        if not self.transport.is_closing() and self.conn.their_state is h11.SEND_BODY:
             self._linger()
-        elif self.conn.their_state is h11.IDLE:
-            self._arm_head_timer()  # for the next request on this connection
 
     def _arm_head_timer(self) -> None:
         if self._head_timer is None:

@@ -139,6 +139,9 @@ class ApiServer:
             await asyncio.sleep(0.01)
         log.info("operator API listening on %s:%s", s.host, self.port)
 
+    def connection_count(self) -> int:
+        return len(self._server.server_state.connections) if self._server is not None else 0
+
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
