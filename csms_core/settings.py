@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds a WebSocket opening handshake may take."
     )
     handshakes_per_source: int = Field(
-        1000, ge=1, description="Handshakes in progress from one address (IPv6: one /64)."
+        2500, ge=1, description="Handshakes in progress from one address (IPv6: one /64)."
     )
     handshakes_total: int = Field(10000, ge=1, description="Handshakes in progress in all.")
     fd_reserve: int = Field(
