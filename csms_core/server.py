@@ -14,6 +14,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
 
+from .handshakes import AcceptErrorFilter, HandshakeGuard, guarded_connection, listening_socket
 from .security import (
     LogBudget,
     LoginLimiter,
@@ -73,29 +74,35 @@ class OcppServer:
             ssl_context = build_ssl_context(
                 str(s.tls_cert), str(s.tls_key), str(s.tls_ca) if s.tls_ca else None
             )
+        self.guard = guard = HandshakeGuard(
+            s.handshakes_per_source, s.handshakes_total, s.fd_reserve, self._open_connections
+        )
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(AcceptErrorFilter(loop.get_exception_handler()))
         self.server = await serve(
             self._session,
-            s.host,
-            s.ocpp_port,
+            sock=listening_socket(s.host, s.ocpp_port, s.reuse_port, guard),
             process_request=self._authenticate,
             select_subprotocol=self._select_subprotocol,
             subprotocols=[SUBPROTOCOL],
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             open_timeout=s.handshake_timeout,
+            create_connection=guarded_connection(guard),
             compression="deflate" if s.compression else None,
             max_size=s.max_message_size,
             ssl=ssl_context,
             server_header="csms",
-            # A reconnect storm: thousands of SYNs at once; asyncio's default of 100
-            # drops the rest, and each dropped station waits a second to retry.
-            backlog=4096,
-            reuse_port=s.reuse_port or None,  # --workers: the kernel spreads connections
         )
         self.port = next(iter(self.server.sockets)).getsockname()[1]
         log.info(
             "OCPP server listening on %s:%s%s", s.host, self.port, " (TLS)" if ssl_context else ""
         )
+
+    def _open_connections(self) -> int:
+        """OCPP connections (handshaking or established) and API connections: descriptors."""
+        ocpp = len(self.server.handler_tasks) if self.server is not None else 0
+        return ocpp + (self.app.api.connection_count() if self.app.api is not None else 0)
 
     async def stop(self) -> None:
         if self.server is None:

@@ -56,7 +56,14 @@ class Settings(BaseSettings):
     ping_interval: float | None = Field(60.0, description="WebSocket ping interval, s (None: off).")
     ping_timeout: float | None = Field(30.0, description="Close after this long without pong, s.")
     handshake_timeout: float = Field(
-        30.0, gt=0, description="Seconds a WebSocket opening handshake may take."
+        10.0, gt=0, description="Seconds a WebSocket opening handshake may take."
+    )
+    handshakes_per_source: int = Field(
+        2500, ge=1, description="Handshakes in progress from one address (IPv6: one /64)."
+    )
+    handshakes_total: int = Field(10000, ge=1, description="Handshakes in progress in all.")
+    fd_reserve: int = Field(
+        256, ge=0, description="File descriptors kept from new connections for the rest."
     )
     compression: bool = Field(False, description="permessage-deflate; off saves CPU and memory.")
     max_message_size: int = Field(
@@ -81,6 +88,12 @@ class Settings(BaseSettings):
     )
 
     api_keys: CommaList = Field(default_factory=list, description="Operator API keys.")
+    api_max_body_bytes: int = Field(
+        1 << 20, ge=0, description="Largest API request body, bytes (uploads have their own)."
+    )
+    api_header_timeout: float = Field(
+        10.0, gt=0, description="Seconds an API request's line and headers may take to arrive."
+    )
     tls_cert: Path | None = Field(
         None, description="Server certificate (PEM): wss:// and https://."
     )

@@ -47,6 +47,15 @@ async def registered_station(app: Any, station_id: str) -> Any:
     return station
 
 
+BODY_LIMIT = "csms.body_limit"  # in the request's scope, set by the API's gate
+
+
+def lift_body_limit(request: Request) -> None:
+    """For a route that streams its body under a limit of its own (an upload): the API's
+    ``api_max_body_bytes`` no longer applies to this request. Decide who may send first."""
+    request.scope[BODY_LIMIT] = None
+
+
 # --- paged lists: ?offset=&limit= in, {items, total, offset, limit} out -----------------
 
 Item = TypeVar("Item")

@@ -5,18 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import socket
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
 from ..errors import CallFailed
 from .auth import ApiKeyStore, require_operator
 from .deps import call_error_response
+from .gate import ApiGate
 from .keys import router as keys_router
+from .protocol import guarded_protocol
 from .stations import router as stations_router
 
 if TYPE_CHECKING:
@@ -25,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("csms.api")
 
 API_PREFIX = "/api/v1"
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+DOCS_URL = f"{API_PREFIX}/docs"
+DOCS_ASSETS = f"{DOCS_URL}/assets"
 
 
 def build_api(app: Csms) -> FastAPI:
@@ -32,8 +42,8 @@ def build_api(app: Csms) -> FastAPI:
         title="CSMS operator API",
         version=__version__,
         description="Operate an OCPP 1.6-J charging station management system.",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,  # served below from the installed package, not from a CDN
         redoc_url=None,
     )
     api.state.csms = app
@@ -44,6 +54,20 @@ def build_api(app: Csms) -> FastAPI:
         """Open without a key: for load balancers and monitoring."""
         return {"status": "ok", "node": app.node_id}
 
+    # Swagger UI's files come with the swagger-ui-bundle-v2 package: the page works offline
+    # and loads no third-party script where operators paste their keys.
+    api.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @api.get(DOCS_URL, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI_URL,
+            title=f"{api.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
     # Any route may let ``app.call`` raise: failures get the contract's status codes.
     api.add_exception_handler(CallFailed, lambda _request, exc: call_error_response(exc))
     operator = [Depends(require_operator)]
@@ -51,8 +75,18 @@ def build_api(app: Csms) -> FastAPI:
     api.include_router(keys_router, prefix=API_PREFIX, dependencies=operator)
     for _plugin, router in app.registry.api_routers:
         api.include_router(router, prefix=API_PREFIX, dependencies=operator)
+    public = [re.compile(re.escape(path) + "$") for path in (OPENAPI_URL, DOCS_URL)]
+    public.append(re.compile(re.escape(DOCS_ASSETS) + "/"))
     for _plugin, router in app.registry.public_routers:
         api.include_router(router)
+        public += [route.path_regex for route in router.routes if hasattr(route, "path_regex")]
+    api.add_middleware(
+        ApiGate,
+        keys=api.state.api_keys,
+        prefix=API_PREFIX,
+        max_body=app.settings.api_max_body_bytes,
+        public=public,
+    )
     return api
 
 
@@ -134,6 +168,7 @@ class ApiServer:
             log_config=None,
             access_log=False,
             lifespan="off",
+            http=guarded_protocol(s.api_header_timeout),
             # At shutdown, requests in flight get this long; then they are cancelled, so a
             # client that never finishes reading cannot keep the node from stopping.
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
@@ -147,6 +182,9 @@ class ApiServer:
                 self._task.result()
             await asyncio.sleep(0.01)
         log.info("operator API listening on %s:%s", s.host, self.port)
+
+    def connection_count(self) -> int:
+        return len(self._server.server_state.connections) if self._server is not None else 0
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:

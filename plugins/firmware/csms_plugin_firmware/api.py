@@ -19,6 +19,7 @@ from csms_core.api.deps import (
     ApiModel,
     AppDep,
     PageDep,
+    lift_body_limit,
     registered_station,
 )
 from csms_core.errors import CallFailed
@@ -243,6 +244,7 @@ async def publish_or_refuse(app: Any, key: str) -> None:
 
 
 async def receive_or_refuse(request: Request, path: Path, max_size: int, **kwargs: Any) -> Any:
+    lift_body_limit(request)  # max_size applies instead of the API's api_max_body_bytes
     try:
         return await receive(request, path, max_size, **kwargs)
     except UploadRefused as exc:
