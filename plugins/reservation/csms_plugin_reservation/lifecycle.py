@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from csms_core import Csms, StatusNotification, TransactionStarted
+from csms_core import Csms, IdTagInfo, StatusNotification, TransactionStarted
 from csms_core.storage.types import utcnow
 
 from . import PLUGIN, store
@@ -52,7 +52,7 @@ def travel(app: Csms, seconds: float) -> None:
     replan_expiry(app)
 
 
-async def tag_group(app: Csms, id_tag: str, id_tag_info: dict | None = None) -> set[str]:
+async def tag_group(app: Csms, id_tag: str, id_tag_info: IdTagInfo | None = None) -> set[str]:
     """The tag and its parent, casefolded (IdToken is case-insensitive)."""
     parent = (id_tag_info or {}).get("parentIdTag")
     if parent is None:
