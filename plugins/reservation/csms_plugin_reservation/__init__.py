@@ -1,3 +1,3 @@
 """OCPP 1.6 Reservation profile: ReserveNow, CancelReservation and the reservation lifecycle."""
 
-__version__ = "0.1.0"
+PLUGIN = "reservation"

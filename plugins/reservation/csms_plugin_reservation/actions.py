@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from csms_core import PayloadRejected
+from csms_core import Csms, PayloadRejected
 from csms_core.rpc import parse_timestamp
 
+from . import PLUGIN, store
+from .lifecycle import now, replan_expiry
 from .models import ACCEPTED, CANCELLED, ENDED
-from .store import store_of, utcnow
 
 log = logging.getLogger("csms.reservation")
 
@@ -20,12 +21,11 @@ def is_true(value: Any) -> bool:
     return str(value).strip().lower() == "true"
 
 
-async def check_reserve_now(app: Any, station_id: str, payload: dict) -> None:
-    store = store_of(app)
+async def check_reserve_now(app: Csms, station_id: str, payload: dict) -> None:
     reservation_id = payload["reservationId"]
     connector_id = payload["connectorId"]
 
-    if parse_timestamp(payload["expiryDate"]) <= utcnow():
+    if parse_timestamp(payload["expiryDate"]) <= now(app):
         raise PayloadRejected("expiryDate must be in the future")
 
     if connector_id == 0:
@@ -38,7 +38,7 @@ async def check_reserve_now(app: Any, station_id: str, payload: dict) -> None:
                 f"(ReserveConnectorZeroSupported = {supported})"
             )
 
-    known = await store.get(reservation_id)
+    known = await store.get(app, reservation_id)
     if known is not None:
         if known.station_id != station_id:
             raise PayloadRejected(
@@ -51,14 +51,14 @@ async def check_reserve_now(app: Any, station_id: str, payload: dict) -> None:
                 "use a new one (the reservations route picks one when it is omitted)"
             )
 
-    for other in await store.active(station_id, connector_id):
+    for other in await store.active(app, station_id, connector_id):
         if other.reservation_id != reservation_id:
             raise PayloadRejected(
                 f"connector {connector_id} of {station_id} already has active reservation "
                 f"{other.reservation_id} (until {other.expiry_date.isoformat()})"
             )
 
-    if store.settings.require_valid_id_tag:
+    if app.settings_for(PLUGIN).require_valid_id_tag:
         id_tag = payload["idTag"]
         info = await app.query("id_tag_info", id_tag=id_tag)
         if info is None:
@@ -66,12 +66,14 @@ async def check_reserve_now(app: Any, station_id: str, payload: dict) -> None:
         if info.get("status") != ACCEPTED:
             raise PayloadRejected(f"idTag {id_tag!r} is {info.get('status')}")
         expiry = info.get("expiryDate")
-        if expiry and parse_timestamp(str(expiry)) <= utcnow():
+        if expiry and parse_timestamp(str(expiry)) <= now(app):
             raise PayloadRejected(f"idTag {id_tag!r} expired at {expiry}")
 
 
-async def on_reserve_now_result(app: Any, station_id: str, request: dict, response: dict) -> None:
-    record = await store_of(app).record_answer(station_id, request, response["status"])
+async def on_reserve_now_result(app: Csms, station_id: str, request: dict, response: dict) -> None:
+    record = await store.record_answer(app, station_id, request, response["status"])
+    if record.status == ACCEPTED:
+        replan_expiry(app)
     log.info(
         "reservation %s on %s connector %s for %s: %s",
         record.reservation_id,
@@ -83,15 +85,14 @@ async def on_reserve_now_result(app: Any, station_id: str, request: dict, respon
 
 
 async def on_cancel_reservation_result(
-    app: Any, station_id: str, request: dict, response: dict
+    app: Csms, station_id: str, request: dict, response: dict
 ) -> None:
-    store = store_of(app)
     reservation_id = request["reservationId"]
-    record = await store.get(reservation_id)
+    record = await store.get(app, reservation_id)
     if record is None or record.station_id != station_id:
         return  # a reservation this CSMS never made: nothing to record
     if response["status"] == ACCEPTED:
-        await store.end(reservation_id, CANCELLED)
+        await store.end(app, reservation_id, CANCELLED)
     else:
         # The station holds no such reservation; keep our record, tell the operator.
-        await store.add_event([record], "CancelRejected")
+        await store.add_event(app, [record], "CancelRejected")

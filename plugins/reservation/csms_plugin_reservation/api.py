@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field
 
+from csms_core import Csms
+from csms_core.api import Paged
 from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, PageDep
 from csms_core.rpc import format_timestamp
 
+from . import PLUGIN, store
 from .models import ACCEPTED, Reservation
-from .store import store_of
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
@@ -61,23 +63,8 @@ class ReservationOut(ApiModel):
     updated_at: datetime
 
 
-class ReservationList(ApiModel):
-    items: list[ReservationOut]
-    total: int
-    offset: int
-    limit: int
-
-
-def describe(record: Reservation) -> ReservationOut:
-    out = ReservationOut.model_validate(record)
-    for name in ("expiry_date", "created_at", "updated_at"):
-        setattr(out, name, getattr(out, name))
-    out.events = list(record.events or [])
-    return out
-
-
-async def _get(app: Any, reservation_id: int) -> Reservation:
-    record = await store_of(app).get(reservation_id)
+async def _get(app: Csms, reservation_id: int) -> Reservation:
+    record = await store.get(app, reservation_id)
     if record is None:
         raise HTTPException(404, f"reservation {reservation_id} does not exist")
     return record
@@ -90,12 +77,11 @@ async def create_reservation(
     timeout: Annotated[float | None, Query(gt=0, le=300)] = None,
 ) -> ReservationOut:
     """Send ReserveNow; the record shows the station's answer in ``status``."""
-    store = store_of(app)
     reservation_id = body.reservation_id
     if reservation_id is None:
-        reservation_id = await store.next_id()
+        reservation_id = await store.next_id(app)
     parent = body.parent_id_tag
-    if parent is None and store.settings.fill_parent_id_tag:
+    if parent is None and app.settings_for(PLUGIN).fill_parent_id_tag:
         info = await app.query("id_tag_info", id_tag=body.id_tag)
         parent = (info or {}).get("parentIdTag")
     expiry = body.expiry_date if body.expiry_date.tzinfo else body.expiry_date.replace(tzinfo=UTC)
@@ -108,25 +94,23 @@ async def create_reservation(
     if parent:
         payload["parentIdTag"] = parent
     await app.call(body.station_id, "ReserveNow", payload, timeout)
-    return describe(await _get(app, reservation_id))
+    return ReservationOut.model_validate(await _get(app, reservation_id))
 
 
-@router.get("", response_model=ReservationList)
+@router.get("", response_model=Paged[ReservationOut])
 async def list_reservations(
     app: AppDep,
     page: PageDep,
     station_id: Annotated[str | None, Query(alias="stationId")] = None,
     status: Status | None = None,
-) -> ReservationList:
-    rows, total = await store_of(app).list(station_id, status, page.offset, page.limit)
-    return ReservationList(
-        items=[describe(r) for r in rows], total=total, offset=page.offset, limit=page.limit
-    )
+) -> Paged[ReservationOut]:
+    """Reservations, newest first."""
+    return await store.page(app, page, ReservationOut, station_id, status)
 
 
 @router.get("/{reservation_id}", response_model=ReservationOut)
 async def get_reservation(reservation_id: int, app: AppDep) -> ReservationOut:
-    return describe(await _get(app, reservation_id))
+    return ReservationOut.model_validate(await _get(app, reservation_id))
 
 
 @router.delete("/{reservation_id}", response_model=ReservationOut, responses=CALL_RESPONSES)
@@ -146,4 +130,4 @@ async def cancel_reservation(
         raise HTTPException(
             409, f"{record.station_id} answered {answer['status']}: it holds no such reservation"
         )
-    return describe(await _get(app, reservation_id))
+    return ReservationOut.model_validate(await _get(app, reservation_id))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from csms_core.client import ApiClient, api_options
+from csms_core.client import ApiClient, api_options, compact
 
 COLUMNS = [
     "reservationId",
@@ -48,15 +48,14 @@ def create(
     """Reserve a connector of STATION_ID for an idTag (sends ReserveNow)."""
     if expiry_date is None:
         expiry_date = (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
-    body = {
-        "stationId": station_id,
-        "connectorId": connector_id,
-        "idTag": id_tag,
-        "parentIdTag": parent_id_tag,
-        "expiryDate": expiry_date,
-        "reservationId": reservation_id,
-    }
-    body = {k: v for k, v in body.items() if v is not None}
+    body = compact(
+        stationId=station_id,
+        connectorId=connector_id,
+        idTag=id_tag,
+        parentIdTag=parent_id_tag,
+        expiryDate=expiry_date,
+        reservationId=reservation_id,
+    )
     client.show(client.request("POST", "/reservations", json=body), COLUMNS)
 
 
@@ -67,11 +66,7 @@ def create(
 @api_options
 def list_(client: ApiClient, station_id: str | None, status: str | None, limit: int) -> None:
     """List reservations, newest first."""
-    params: dict[str, str | int] = {"limit": limit}
-    if station_id:
-        params["stationId"] = station_id
-    if status:
-        params["status"] = status
+    params = compact(limit=limit, stationId=station_id, status=status)
     client.show(client.request("GET", "/reservations", params=params), COLUMNS)
 
 

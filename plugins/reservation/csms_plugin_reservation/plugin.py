@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from csms_core import hookimpl
+from csms_core import Csms, StatusNotification, TransactionStarted, hookimpl
 
-from . import __version__, actions, lifecycle
+from . import PLUGIN, actions, lifecycle
 from .models import ReservationBase
 from .settings import ReservationSettings
-from .store import PLUGIN, store_of
-
-__all__ = ["__version__"]
 
 
 @hookimpl
@@ -56,27 +53,28 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-async def startup(app: Any) -> None:
-    job = lifecycle.ExpiryJob(store_of(app))
+async def startup(app: Csms) -> None:
     # Overdue ones (the server was down at their expiryDate) expire before stations connect.
-    await job.expire_now()
+    await lifecycle.expire_now(app)
     # The timer runs once per cluster (on one node it simply runs); other nodes' new
     # reservations reach it through the database at its next scan.
-    app.spawn_singleton("reservation-expiry", job.run)
+    app.spawn_singleton("reservation-expiry", lambda: lifecycle.expire_forever(app))
 
 
 @hookimpl
-async def transaction_started(app: Any, station_id: str, transaction: dict) -> None:
+async def transaction_started(app: Csms, station_id: str, transaction: TransactionStarted) -> None:
     await lifecycle.on_transaction_started(app, station_id, transaction)
 
 
 @hookimpl
-async def status_changed(app: Any, station_id: str, connector_id: int, status: dict) -> None:
+async def status_changed(
+    app: Csms, station_id: str, connector_id: int, status: StatusNotification
+) -> None:
     await lifecycle.on_status_changed(app, station_id, connector_id, status)
 
 
 @hookimpl
-def station_message(app: Any, station_id: str, action: str, payload: dict) -> Any:
+def station_message(app: Csms, station_id: str, action: str, payload: dict) -> Any:
     # Fired for every station message: not even a coroutine for all but Authorize.
     if action == "Authorize":
         return lifecycle.on_authorize(app, station_id, payload)
@@ -84,10 +82,10 @@ def station_message(app: Any, station_id: str, action: str, payload: dict) -> An
 
 
 @hookimpl
-async def station_booted(app: Any, station_id: str, status: str) -> None:
+async def station_booted(app: Csms, station_id: str, status: str) -> None:
     await lifecycle.on_station_booted(app, station_id, status)
 
 
 @hookimpl
-async def station_removed(app: Any, station_id: str) -> None:
+async def station_removed(app: Csms, station_id: str) -> None:
     await lifecycle.on_station_removed(app, station_id)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from csms_plugin_reservation.lifecycle import travel
 
-from csms_core.testing import ChargePoint
+from csms_core.testing import ChargePoint, eventually
 
 
 def in_seconds(seconds: float) -> str:
@@ -37,26 +37,23 @@ async def start(cp: ChargePoint, id_tag: str, connector_id: int = 1, **extra: ob
 async def wait_for_status(
     api: httpx.AsyncClient, reservation_id: int, wanted: str, within: float = 5.0
 ) -> dict:
-    """Poll until the reservation reaches ``wanted`` (events and expiry run after the reply)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
+    """Wait until the reservation reaches ``wanted`` (events and expiry run after the reply)."""
+
+    async def reached() -> dict | None:
         record = (await api.get(f"/reservations/{reservation_id}")).json()
-        if record["status"] == wanted or loop.time() > deadline:
-            return record
-        await asyncio.sleep(0.05)
+        return record if record["status"] == wanted else None
+
+    return await eventually(reached, within)
 
 
 async def wait_for_event(
     api: httpx.AsyncClient, reservation_id: int, kind: str, within: float = 5.0
 ) -> list[dict]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
+    async def noted() -> list[dict] | None:
         events = (await api.get(f"/reservations/{reservation_id}")).json()["events"]
-        if any(e["type"] == kind for e in events) or loop.time() > deadline:
-            return events
-        await asyncio.sleep(0.05)
+        return events if any(e["type"] == kind for e in events) else None
+
+    return await eventually(noted, within)
 
 
 # --- OCTT test cases ----------------------------------------------------------------------
@@ -84,9 +81,10 @@ async def test_tc046_reserve_then_charge(api, station, reserve):
     assert not [e for e in record["events"] if e["type"] == "AuthorizeByOtherTag"]
 
 
-async def test_tc047_reservation_expires(api, station, reserve):
-    created = (await reserve(expiryDate=in_seconds(1.5))).json()
+async def test_tc047_reservation_expires(csms, api, station, reserve):
+    created = (await reserve(expiryDate=in_seconds(60))).json()
     assert created["status"] == "Accepted"
+    travel(csms, 61)
     record = await wait_for_status(api, created["reservationId"], "Expired")
     assert record["status"] == "Expired"
     # Once expired, the connector can be reserved again.
@@ -229,8 +227,9 @@ async def test_removing_the_station_cancels_its_reservations(api, station, reser
     assert [e["type"] for e in record["events"]] == ["StationRemoved"]
 
 
-async def test_late_start_with_reservation_id_turns_expired_into_used(api, station, reserve):
-    created = (await reserve(expiryDate=in_seconds(1.5))).json()
+async def test_late_start_with_reservation_id_turns_expired_into_used(csms, api, station, reserve):
+    created = (await reserve(expiryDate=in_seconds(60))).json()
+    travel(csms, 61)
     assert (await wait_for_status(api, created["reservationId"], "Expired"))["status"] == "Expired"
     # The station's clock, or an offline start, beat our timer: the reservation was used.
     await start(station.cp, "TAG1", reservationId=created["reservationId"])

@@ -9,17 +9,12 @@ import pytest
 from csms_core.errors import ConfigError
 
 
-async def test_unknown_tags_and_no_parent_when_configured(
-    make_csms, monkeypatch, connect_to, api_for
-):
-    # make_csms's own ``plugins`` argument hides the settings field: use the environment.
-    monkeypatch.setenv("CSMS_PLUGINS__RESERVATION__REQUIRE_VALID_ID_TAG", "false")
-    monkeypatch.setenv("CSMS_PLUGINS__RESERVATION__FILL_PARENT_ID_TAG", "false")
-    app = await make_csms()
-    await app.stations.create("CP1")
+@pytest.mark.csms(
+    plugin_settings={"reservation": {"require_valid_id_tag": False, "fill_parent_id_tag": False}}
+)
+async def test_unknown_tags_and_no_parent_when_configured(connect, api):
     sent: list[dict] = []
-    api = api_for(app)
-    cp = await connect_to(app, "CP1")
+    cp = await connect("CP1")
     await cp.boot()
     cp.answer("ReserveNow", lambda call: sent.append(call.payload) or {"status": "Accepted"})
     await api.post("/id-tags", json={"idTag": "CHILD", "parentIdTag": "GROUP"})
@@ -39,7 +34,6 @@ async def test_unknown_tags_and_no_parent_when_configured(
     assert all("parentIdTag" not in p for p in sent)
 
 
-async def test_bad_setting_fails_at_start_up(make_csms, monkeypatch):
-    monkeypatch.setenv("CSMS_PLUGINS__RESERVATION__EXPIRY_SCAN_SECONDS", "0")
+async def test_bad_setting_fails_at_start_up(make_csms):
     with pytest.raises(ConfigError, match=r"plugins\.reservation\.expiry_scan_seconds"):
-        await make_csms()
+        await make_csms(plugin_settings={"reservation": {"expiry_scan_seconds": 0}})

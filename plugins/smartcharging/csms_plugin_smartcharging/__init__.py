@@ -1,3 +1,3 @@
 """OCPP 1.6 Smart Charging: charging profiles, composite schedules and load management."""
 
-__version__ = "0.1.0"
+PLUGIN = "smartcharging"

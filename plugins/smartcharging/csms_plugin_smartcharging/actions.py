@@ -8,16 +8,13 @@ them (the generic call route, our convenience routes, the CLI, load management).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-
-from csms_core import PayloadRejected
+from csms_core import Csms, PayloadRejected, TransactionStarted
 from csms_core.storage.types import utcnow
 
-from . import mirror
-from .models import RemoteStartProfile
+from . import store
 from .validation import (
     StationFacts,
     check_connector,
@@ -28,7 +25,7 @@ from .validation import (
 log = logging.getLogger("csms.smartcharging")
 
 
-async def station_facts(app: Any, station_id: str, with_installed: bool = False) -> StationFacts:
+async def station_facts(app: Csms, station_id: str, with_installed: bool = False) -> StationFacts:
     """What other plugins know about the station (hooks only: we never import them)."""
     transactions = await app.query("active_transactions", station_id=station_id) or []
     configuration = await app.query("station_configuration", station_id=station_id) or {}
@@ -40,40 +37,42 @@ async def station_facts(app: Any, station_id: str, with_installed: bool = False)
         connector_ids=connector_ids or None,
     )
     if with_installed:
-        facts.installed = [(r.connector_id, r.profile) for r in await mirror.rows(app, station_id)]
+        facts.installed = [
+            (p.connector_id, p.profile) for p in await store.installed(app, station_id)
+        ]
     return facts
 
 
-async def check_set(app: Any, station_id: str, payload: dict) -> None:
+async def check_set(app: Csms, station_id: str, payload: dict) -> None:
     facts = await station_facts(app, station_id, with_installed=True)
     check_set_charging_profile(payload, facts)
 
 
-async def on_set(app: Any, station_id: str, request: dict, response: dict) -> None:
+async def on_set(app: Csms, station_id: str, request: dict, response: dict) -> None:
     if response.get("status") == "Accepted":
-        await mirror.install(app, station_id, request["connectorId"], request["csChargingProfiles"])
+        await store.install(app, station_id, request["connectorId"], request["csChargingProfiles"])
 
 
-async def check_clear(app: Any, station_id: str, payload: dict) -> None:
+async def check_clear(app: Csms, station_id: str, payload: dict) -> None:
     connector_id = payload.get("connectorId")
     if connector_id is not None:
         check_connector(connector_id, await station_facts(app, station_id))
 
 
-async def on_clear(app: Any, station_id: str, request: dict, response: dict) -> None:
+async def on_clear(app: Csms, station_id: str, request: dict, response: dict) -> None:
     # "Unknown" means the station had nothing matching: our mirror should not either,
     # but we only ever remove on the station's word.
     if response.get("status") == "Accepted":
-        await mirror.clear(app, station_id, request)
+        await store.clear(app, station_id, request)
 
 
-async def check_composite(app: Any, station_id: str, payload: dict) -> None:
+async def check_composite(app: Csms, station_id: str, payload: dict) -> None:
     if payload["duration"] <= 0:
         raise PayloadRejected("duration must be positive")
     check_connector(payload["connectorId"], await station_facts(app, station_id))
 
 
-async def check_call(app: Any, station_id: str, action: str, payload: dict) -> None:
+async def check_call(app: Csms, station_id: str, action: str, payload: dict) -> None:
     """Charging profiles inside another plugin's action get the same rules as ours."""
     if action == "RemoteStartTransaction" and payload.get("chargingProfile") is not None:
         check_remote_start_profile(payload, await station_facts(app, station_id))
@@ -89,72 +88,31 @@ PENDING_SECONDS = 600.0
 
 
 async def remember_remote_start(
-    app: Any, station_id: str, request: dict, response: dict | None
+    app: Csms, station_id: str, request: dict, response: dict | None
 ) -> None:
     if response is None or response.get("status") != "Accepted":
         return
     if request.get("chargingProfile") is None:
         return
-    stale = utcnow() - timedelta(seconds=PENDING_SECONDS)
-    async with app.db.session() as session, session.begin():
-        # Remote starts that never led to a transaction go here, off the StartTransaction path.
-        await session.execute(
-            delete(RemoteStartProfile).where(
-                RemoteStartProfile.station_id == station_id, RemoteStartProfile.created_at < stale
-            )
-        )
-        session.add(
-            RemoteStartProfile(
-                station_id=station_id,
-                connector_id=request.get("connectorId"),
-                id_tag=request["idTag"],
-                profile=request["chargingProfile"],
-                created_at=utcnow(),
-            )
-        )
+    await store.add_remote_start(app, station_id, request, _stale())
 
 
-async def adopt_remote_start_profile(app: Any, station_id: str, transaction: dict) -> None:
+async def adopt_remote_start_profile(
+    app: Csms, station_id: str, transaction: TransactionStarted
+) -> None:
     """The transaction a remote start asked for began: its profile is now installed there
     (section 5.16.2), with the transactionId the CSMS just assigned."""
-    stale = utcnow() - timedelta(seconds=PENDING_SECONDS)
-    id_tag = (transaction.get("idTag") or "").lower()  # idTags are CiString20
-    # Every StartTransaction asks: a read first, a write only when a profile waits.
-    async with app.db.read_session() as session:
-        waiting = await session.scalars(
-            select(RemoteStartProfile)
-            .where(
-                RemoteStartProfile.station_id == station_id,
-                RemoteStartProfile.created_at >= stale,
-            )
-            .order_by(RemoteStartProfile.id)
-        )
-        match = next(
-            (
-                row
-                for row in waiting
-                if row.id_tag.lower() == id_tag
-                and row.connector_id in (None, transaction.get("connectorId"))
-            ),
-            None,
-        )
-    if match is None:
-        return
-    async with app.db.session() as session, session.begin():
-        taken = await session.execute(
-            delete(RemoteStartProfile).where(RemoteStartProfile.id == match.id)
-        )
-    if taken.rowcount == 0:
-        return  # another transaction took it meanwhile
-    profile = {**match.profile, "transactionId": transaction["transactionId"]}
-    await mirror.install(app, station_id, transaction["connectorId"], profile)
+    connector_id = transaction["connectorId"]
+    profile = await store.take_remote_start(
+        app, station_id, connector_id, transaction["idTag"], _stale()
+    )
+    if profile is not None:
+        profile = {**profile, "transactionId": transaction["transactionId"]}
+        await store.install(app, station_id, connector_id, profile)
 
 
-async def forget_remote_starts(app: Any, station_id: str) -> None:
-    async with app.db.session() as session, session.begin():
-        await session.execute(
-            delete(RemoteStartProfile).where(RemoteStartProfile.station_id == station_id)
-        )
+def _stale() -> datetime:
+    return utcnow() - timedelta(seconds=PENDING_SECONDS)
 
 
 def register(register_action: Any) -> None:

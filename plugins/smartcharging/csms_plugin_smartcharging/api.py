@@ -7,11 +7,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field
-from sqlalchemy import select
 
-from csms_core.api.deps import CALL_ERROR_RESPONSES, ApiModel, AppDep, registered_station
+from csms_core import Csms, Transaction
+from csms_core.api import Paged
+from csms_core.api.deps import (
+    CALL_ERROR_RESPONSES,
+    ApiModel,
+    AppDep,
+    PageDep,
+    registered_station,
+)
+from csms_core.client import compact
 
-from . import loadmanagement, mirror
+from . import PLUGIN, loadmanagement, store
 from .composite import composite_schedule, parse_time
 from .models import ChargingGroup
 
@@ -19,10 +27,6 @@ router = APIRouter(tags=["smart charging"])
 
 Purpose = Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
 Unit = Literal["A", "W"]
-
-
-def settings(app: Any) -> Any:
-    return app.settings_for("smartcharging")
 
 
 # --- installed profiles -------------------------------------------------------------------
@@ -38,38 +42,21 @@ class InstalledOut(ApiModel):
     charging_profile: dict[str, Any] = Field(description="The profile as the station accepted it.")
 
 
-class InstalledList(ApiModel):
-    items: list[InstalledOut]
-
-
 class SetProfileIn(ApiModel):
     connector_id: int = Field(ge=0)
     cs_charging_profiles: dict[str, Any] = Field(description="The OCPP ChargingProfile.")
 
 
-@router.get("/stations/{station_id}/charging-profiles", response_model=InstalledList)
+@router.get("/stations/{station_id}/charging-profiles", response_model=Paged[InstalledOut])
 async def list_profiles(
     station_id: str,
     app: AppDep,
+    page: PageDep,
     connector_id: Annotated[int | None, Query(alias="connectorId")] = None,
-) -> InstalledList:
+) -> Paged[InstalledOut]:
     """The profiles the station has accepted and not cleared, as the CSMS mirrors them."""
     await registered_station(app, station_id)
-    rows = await mirror.rows(app, station_id)
-    items = [
-        InstalledOut(
-            connector_id=r.connector_id,
-            charging_profile_id=r.charging_profile_id,
-            stack_level=r.stack_level,
-            charging_profile_purpose=r.purpose,
-            transaction_id=r.transaction_id,
-            installed_at=r.installed_at,
-            charging_profile=r.profile,
-        )
-        for r in rows
-        if connector_id is None or r.connector_id == connector_id
-    ]
-    return InstalledList(items=items)
+    return await store.installed_page(app, station_id, connector_id, page, InstalledOut)
 
 
 @router.post("/stations/{station_id}/charging-profiles", responses=CALL_ERROR_RESPONSES)
@@ -89,36 +76,31 @@ async def clear_profiles(
     stack_level: Annotated[int | None, Query(alias="stackLevel", ge=0)] = None,
 ) -> Any:
     """Send ClearChargingProfile; the given criteria must all match, none clears everything."""
-    payload = {
-        key: value
-        for key, value in (
-            ("id", id),
-            ("connectorId", connector_id),
-            ("chargingProfilePurpose", purpose),
-            ("stackLevel", stack_level),
-        )
-        if value is not None
-    }
+    payload = compact(
+        id=id, connectorId=connector_id, chargingProfilePurpose=purpose, stackLevel=stack_level
+    )
     return await app.call(station_id, "ClearChargingProfile", payload)
 
 
 # --- composite schedule -------------------------------------------------------------------
 
 
-async def running_transaction(app: Any, station_id: str, connector_id: int) -> dict | None:
-    for tx in await app.query("active_transactions", station_id=station_id) or []:
-        if tx.get("connectorId") == connector_id:
-            started = tx.get("timestamp") or tx.get("startTimestamp") or tx.get("start")
-            return {"transactionId": tx["transactionId"], "start": parse_time(started)}
+async def running_transaction(app: Csms, station_id: str, connector_id: int) -> dict | None:
+    transactions: list[Transaction] = (
+        await app.query("active_transactions", station_id=station_id) or []
+    )
+    for tx in transactions:
+        if tx["connectorId"] == connector_id:
+            return {"transactionId": tx["transactionId"], "start": parse_time(tx["timestamp"])}
     return None
 
 
 async def compute(
-    app: Any, station_id: str, connector_id: int, duration: int, unit: str | None
+    app: Csms, station_id: str, connector_id: int, duration: int, unit: str | None
 ) -> dict[str, Any]:
-    options = settings(app)
+    options = app.settings_for(PLUGIN)
     return composite_schedule(
-        await mirror.installed(app, station_id),
+        await store.installed(app, station_id),
         connector_id,
         datetime.now(UTC),
         duration,
@@ -198,77 +180,57 @@ class GroupOut(GroupIn):
     )
 
 
-async def _out(app: Any, group: ChargingGroup) -> GroupOut:
-    return GroupOut(
-        id=group.id,
-        name=group.name,
-        limit=group.limit,
-        unit=group.unit,  # type: ignore[arg-type]
-        enabled=group.enabled,
-        fallback_limit=group.fallback_limit,
-        members=[Member.model_validate(m) for m in group.members],
-        created_at=group.created_at,
-        allocation=await loadmanagement.current_allocation(app, group.id),
-    )
+async def _out(app: Csms, group: ChargingGroup | None, group_id: int) -> GroupOut:
+    if group is None:
+        raise HTTPException(404, f"charging group {group_id} does not exist")
+    out = GroupOut.model_validate(group)
+    out.allocation = await loadmanagement.current_allocation(app, group.id)
+    return out
+
+
+def _members(members: list[Member] | None) -> list[dict[str, Any]]:
+    return [m.model_dump(by_alias=True) for m in members or []]
 
 
 @router.post("/charging-groups", status_code=201, response_model=GroupOut)
 async def create_group(body: GroupIn, app: AppDep) -> GroupOut:
-    async with app.db.session() as session, session.begin():
-        if await session.scalar(select(ChargingGroup).where(ChargingGroup.name == body.name)):
-            raise HTTPException(409, f"charging group {body.name!r} already exists")
-        group = ChargingGroup(
-            name=body.name,
-            limit=body.limit,
-            unit=body.unit,
-            enabled=body.enabled,
-            fallback_limit=body.fallback_limit,
-            members=[m.model_dump(by_alias=True) for m in body.members],
-            created_at=mirror.utcnow(),
-        )
-        session.add(group)
+    group = await store.create_group(
+        app, **body.model_dump(exclude={"members"}), members=_members(body.members)
+    )
+    if group is None:
+        raise HTTPException(409, f"charging group {body.name!r} already exists")
     if group.enabled:
         app.spawn(loadmanagement.rebalance(app, group.id))
-    return await _out(app, group)
+    return await _out(app, group, group.id)
 
 
-@router.get("/charging-groups", response_model=list[GroupOut])
-async def list_groups(app: AppDep) -> list[GroupOut]:
-    async with app.db.session() as session:
-        groups = list(await session.scalars(select(ChargingGroup).order_by(ChargingGroup.id)))
-    return [await _out(app, g) for g in groups]
-
-
-async def _group(session: Any, group_id: int) -> ChargingGroup:
-    group = await session.get(ChargingGroup, group_id)
-    if group is None:
-        raise HTTPException(404, f"charging group {group_id} does not exist")
-    return group
+@router.get("/charging-groups", response_model=Paged[GroupOut])
+async def list_groups(app: AppDep, page: PageDep) -> Paged[GroupOut]:
+    groups = await store.groups_page(app, page, GroupOut)
+    for group in groups.items:
+        group.allocation = await loadmanagement.current_allocation(app, group.id)
+    return groups
 
 
 @router.get("/charging-groups/{group_id}", response_model=GroupOut)
 async def get_group(group_id: int, app: AppDep) -> GroupOut:
-    async with app.db.session() as session:
-        group = await _group(session, group_id)
-    return await _out(app, group)
+    return await _out(app, await store.group(app, group_id), group_id)
 
 
 @router.patch("/charging-groups/{group_id}", response_model=GroupOut)
 async def patch_group(group_id: int, body: GroupPatch, app: AppDep) -> GroupOut:
-    async with app.db.session() as session, session.begin():
-        group = await _group(session, group_id)
-        for field in body.model_fields_set:
-            value = getattr(body, field)
-            if field == "members":
-                value = [m.model_dump(by_alias=True) for m in body.members or []]
-            setattr(group, field, value)
-    # Enabling, disabling or resizing: divide again (a disabled group releases its limits).
-    app.spawn(loadmanagement.rebalance(app, group_id))
-    return await _out(app, group)
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    if "members" in changes:
+        changes["members"] = _members(body.members)
+    group = await store.update_group(app, group_id, **changes)
+    if group is not None:
+        # Enabling, disabling or resizing: divide again (a disabled group releases its limits).
+        app.spawn(loadmanagement.rebalance(app, group_id))
+    return await _out(app, group, group_id)
 
 
 @router.delete("/charging-groups/{group_id}", status_code=204)
 async def delete_group(group_id: int, app: AppDep) -> None:
-    async with app.db.session() as session, session.begin():
-        await session.delete(await _group(session, group_id))
+    if not await store.delete_group(app, group_id):
+        raise HTTPException(404, f"charging group {group_id} does not exist")
     await loadmanagement.forget(app, group_id)

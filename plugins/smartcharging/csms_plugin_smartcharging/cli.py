@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from csms_core.client import ApiClient, api_options, parse_json_argument
+from csms_core.client import ApiClient, api_options, compact, parse_json_argument
 
 PURPOSES = click.Choice(["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])
 
@@ -24,7 +22,7 @@ def profiles() -> None:
 def profiles_set(client: ApiClient, station_id: str, connector_id: int, profile_json: str) -> None:
     """Send SetChargingProfile with PROFILE_JSON (an OCPP ChargingProfile)."""
     body = {"connectorId": connector_id, "csChargingProfiles": parse_json_argument(profile_json)}
-    client.show(client.request("POST", f"/stations/{station_id}/charging-profiles", json=body))
+    client.show(client.request("POST", client.station(station_id, "charging-profiles"), json=body))
 
 
 @profiles.command("clear")
@@ -43,19 +41,11 @@ def profiles_clear(
     stack_level: int | None,
 ) -> None:
     """Send ClearChargingProfile; the criteria given must all match, none clears all."""
-    params: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("id", profile_id),
-            ("connectorId", connector),
-            ("chargingProfilePurpose", purpose),
-            ("stackLevel", stack_level),
-        )
-        if v is not None
-    }
-    client.show(
-        client.request("DELETE", f"/stations/{station_id}/charging-profiles", params=params)
+    params = compact(
+        id=profile_id, connectorId=connector, chargingProfilePurpose=purpose, stackLevel=stack_level
     )
+    path = client.station(station_id, "charging-profiles")
+    client.show(client.request("DELETE", path, params=params))
 
 
 @profiles.command("list")
@@ -63,7 +53,7 @@ def profiles_clear(
 @api_options
 def profiles_list(client: ApiClient, station_id: str) -> None:
     """The profiles the station accepted and has not cleared."""
-    data = client.request("GET", f"/stations/{station_id}/charging-profiles")
+    data = client.request("GET", client.station(station_id, "charging-profiles"))
     client.show(
         data,
         [
@@ -93,10 +83,8 @@ def composite(
     compare: bool,
 ) -> None:
     """The composite schedule the CSMS computes for a connector, from now."""
-    params: dict[str, Any] = {"duration": duration, "compare": compare}
-    if unit:
-        params["chargingRateUnit"] = unit
-    path = f"/stations/{station_id}/connectors/{connector_id}/composite-schedule"
+    params = compact(duration=duration, compare=compare, chargingRateUnit=unit)
+    path = client.station(station_id, "connectors", str(connector_id), "composite-schedule")
     data = client.request("GET", path, params=params)
     if compare or client.as_json:
         client.show(data)

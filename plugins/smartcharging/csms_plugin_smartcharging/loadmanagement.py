@@ -24,22 +24,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from csms_core import Csms, Transaction, TransactionStarted, TransactionStopped
 
-from csms_core.storage.types import utcnow
-
-from . import mirror
+from . import PLUGIN, store
 from .composite import parse_time, round_down
-from .models import Allocation, ChargingGroup
+from .models import ChargingGroup
+from .store import Key
 
 log = logging.getLogger("csms.smartcharging.load")
-
-PLUGIN = "smartcharging"
-Key = tuple[str, int]  # (station_id, connector_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,87 +74,36 @@ def allocate(capacity: float, demands: Sequence[Demand]) -> dict[Key, float]:
 
 # --- state -------------------------------------------------------------------------------
 #
-# What was pushed lives in the database (``Allocation``), and one division of a group runs at
-# a time in the whole cluster: each node sees only its own stations' events, and two nodes
-# dividing at once from their own picture could together grant more than the limit.
-
-LOCK_SPACE = 0x5C1D  # first key of the PostgreSQL advisory locks taken here (group id second)
-_SQLITE_LOCKS: dict[tuple[str, int], asyncio.Lock] = {}
+# What was pushed lives in the database (``store.pushed_shares``), and one division of a group
+# runs at a time in the whole cluster: each node sees only its own stations' events, and two
+# nodes dividing at once from their own picture could together grant more than the limit.
 
 
-def _state(app: Any) -> dict[str, Any]:
-    return app.state.setdefault(PLUGIN, {})
+@dataclass
+class Runtime:
+    """The plugin's state on this node: one waiter per group, so that queued events do not
+    each hold a pooled connection while the division lock is taken."""
 
-
-def _local_lock(app: Any, group_id: int) -> asyncio.Lock:
-    return _state(app).setdefault("locks", {}).setdefault(group_id, asyncio.Lock())
+    locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
 
 @contextlib.asynccontextmanager
-async def group_lock(app: Any, group_id: int) -> AsyncIterator[None]:
+async def group_lock(app: Csms, group_id: int) -> AsyncIterator[None]:
     """Hold the group's division for the whole cluster."""
-    # One waiter per group per node: queued events must not each hold a pooled connection.
-    async with _local_lock(app, group_id):
-        if app.db.is_sqlite:
-            # SQLite is one machine's database (several nodes on it: tests, one process);
-            # its own write lock cannot be held across calls to stations.
-            lock = _SQLITE_LOCKS.setdefault((str(app.db.url), group_id), asyncio.Lock())
-            async with lock:
-                yield
-            return
-        # A transaction-scoped advisory lock: released on commit, or by the server if this
-        # node dies; it locks no row, so editing the group meanwhile is not blocked.
-        async with app.db.engine.begin() as connection:
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:space, :group_id)"),
-                {"space": LOCK_SPACE, "group_id": group_id},
-            )
-            yield
+    locks = app.plugin_state(PLUGIN, Runtime).locks
+    async with locks.setdefault(group_id, asyncio.Lock()), store.division_lock(app, group_id):
+        yield
 
 
-async def pushed_shares(app: Any, group_id: int) -> dict[Key, tuple[int, float]]:
-    """(station, connector) -> (transactionId, share) as the stations accepted them."""
-    async with app.db.read_session() as session:
-        rows = await session.scalars(select(Allocation).where(Allocation.group_id == group_id))
-        return {(r.station_id, r.connector_id): (r.transaction_id, r.share) for r in rows}
-
-
-async def _record(app: Any, group_id: int, key: Key, transaction_id: int, share: float) -> None:
-    async with app.db.session() as session, session.begin():
-        await session.merge(
-            Allocation(
-                group_id=group_id,
-                station_id=key[0],
-                connector_id=key[1],
-                transaction_id=transaction_id,
-                share=share,
-                updated_at=utcnow(),
-            )
-        )
-
-
-async def _drop(app: Any, group_id: int, keys: Sequence[Key] | None = None) -> None:
-    """Forget pushed shares: these keys, or the whole group's."""
-    statement = delete(Allocation).where(Allocation.group_id == group_id)
-    if keys is not None:
-        if not keys:
-            return
-        statement = statement.where(
-            tuple_(Allocation.station_id, Allocation.connector_id).in_(list(keys))
-        )
-    async with app.db.session() as session, session.begin():
-        await session.execute(statement)
-
-
-async def current_allocation(app: Any, group_id: int) -> dict[str, float]:
-    shares = await pushed_shares(app, group_id)
+async def current_allocation(app: Csms, group_id: int) -> dict[str, float]:
+    shares = await store.pushed_shares(app, group_id)
     return {f"{s}/{c}": share for (s, c), (_, share) in sorted(shares.items())}
 
 
-async def forget(app: Any, group_id: int) -> None:
+async def forget(app: Csms, group_id: int) -> None:
     """A deleted group: its TxProfiles end with their transactions."""
     async with group_lock(app, group_id):
-        await _drop(app, group_id)
+        await store.drop_shares(app, group_id)
 
 
 def _member_of(group: ChargingGroup, station_id: str, connector_id: int | None) -> dict | None:
@@ -172,14 +116,9 @@ def _member_of(group: ChargingGroup, station_id: str, connector_id: int | None) 
     return None
 
 
-async def _enabled_groups(session: AsyncSession, keys: Sequence[Any]) -> dict[Any, Any]:
-    return {None: list(await session.scalars(select(ChargingGroup).where(ChargingGroup.enabled)))}
-
-
-async def groups_with(app: Any, station_id: str, connector_id: int | None = None) -> list[int]:
-    # Asked at every boot: concurrent callers (a reconnect storm) share one read.
-    reader = app.db.batched("smartcharging.enabled_groups", _enabled_groups, [])
-    groups = await reader.get(None)
+async def groups_with(app: Csms, station_id: str, connector_id: int | None = None) -> list[int]:
+    """The enabled groups the station (the connector, when given) is a member of."""
+    groups = await store.enabled_groups(app)
     return [g.id for g in groups if _member_of(g, station_id, connector_id)]
 
 
@@ -190,11 +129,11 @@ def _amps_to(unit: str, amps: float, voltage: float) -> float:
     return amps * voltage * 3 if unit == "W" else amps  # 3 phases: the spec's default
 
 
-def _profile_id(app: Any, connector_id: int) -> int:
+def _profile_id(app: Csms, connector_id: int) -> int:
     return app.settings_for(PLUGIN).load_profile_id_base + connector_id
 
 
-def tx_profile(app: Any, unit: str, connector_id: int, transaction_id: int, limit: float) -> dict:
+def tx_profile(app: Csms, unit: str, connector_id: int, transaction_id: int, limit: float) -> dict:
     return {
         "connectorId": connector_id,
         "csChargingProfiles": {
@@ -211,24 +150,27 @@ def tx_profile(app: Any, unit: str, connector_id: int, transaction_id: int, limi
     }
 
 
+Started = tuple[str, TransactionStarted]  # (station_id, transaction): an event's hint
+Stopped = tuple[str, TransactionStopped]
+
+
 async def _demands(
-    app: Any,
-    group: ChargingGroup,
-    started: tuple[str, dict] | None,
-    stopped: tuple[str, dict] | None,
+    app: Csms, group: ChargingGroup, started: Started | None, stopped: Stopped | None
 ) -> tuple[list[Demand], dict[Key, int]]:
     options = app.settings_for(PLUGIN)
     found: list[tuple[Any, int, Demand]] = []
     transactions: dict[Key, int] = {}
     for station_id in dict.fromkeys(m["stationId"] for m in group.members):
-        running = list(await app.query("active_transactions", station_id=station_id) or [])
+        running: list[Transaction | TransactionStarted] = list(
+            await app.query("active_transactions", station_id=station_id) or []
+        )
         # The event's own transaction, whether or not the query has caught up with it.
         if started and started[0] == station_id:
             running = [t for t in running if t["transactionId"] != started[1]["transactionId"]]
             running.append(started[1])
         if stopped and stopped[0] == station_id:
             running = [t for t in running if t["transactionId"] != stopped[1]["transactionId"]]
-        profiles = await mirror.installed(app, station_id)
+        profiles = await store.installed(app, station_id)
         for tx in running:
             member = _member_of(group, station_id, tx["connectorId"])
             if member is None:
@@ -248,7 +190,7 @@ async def _demands(
                         and schedule["chargingRateUnit"] == group.unit
                     ):
                         minimum = max(minimum, schedule["minChargingRate"])
-            started_at = parse_time(tx.get("timestamp") or tx.get("startTimestamp"))
+            started_at = parse_time(tx["timestamp"])
             found.append((started_at, tx["transactionId"], Demand(key, minimum, maximum)))
             transactions[key] = tx["transactionId"]
     found.sort(key=lambda item: (item[0] is None, item[0] or 0, item[1]))
@@ -256,10 +198,7 @@ async def _demands(
 
 
 async def rebalance(
-    app: Any,
-    group_id: int,
-    started: tuple[str, dict] | None = None,
-    stopped: tuple[str, dict] | None = None,
+    app: Csms, group_id: int, started: Started | None = None, stopped: Stopped | None = None
 ) -> None:
     """Divide the group's capacity again and push what changed (decreases first)."""
     async with group_lock(app, group_id):
@@ -267,21 +206,17 @@ async def rebalance(
 
 
 async def _rebalance(
-    app: Any,
-    group_id: int,
-    started: tuple[str, dict] | None = None,
-    stopped: tuple[str, dict] | None = None,
+    app: Csms, group_id: int, started: Started | None = None, stopped: Stopped | None = None
 ) -> None:
-    async with app.db.session() as session:
-        group = await session.get(ChargingGroup, group_id)
-    pushed = await pushed_shares(app, group_id)
+    group = await store.group(app, group_id)
+    pushed = await store.pushed_shares(app, group_id)
     if group is None or not group.enabled:
         await _release(app, group_id, pushed)
         return
     demands, transactions = await _demands(app, group, started, stopped)
     shares = allocate(group.limit, demands)
     # The transaction ended (its TxProfile went with it), or the member left the group.
-    await _drop(app, group_id, [k for k in pushed if k not in shares])
+    await store.drop_shares(app, group_id, [k for k in pushed if k not in shares])
     fallback = group.fallback_limit
     changes = []
     for key, share in shares.items():
@@ -306,13 +241,13 @@ async def _rebalance(
             log.warning("load management: %s connector %s: %s", station_id, connector_id, exc)
             accepted = False
         if accepted:
-            await _record(app, group_id, key, transactions[key], share)
+            await store.record_share(app, group_id, key, transactions[key], share)
         elif delta < 0:
             log.warning("load management: a decrease failed; holding back increases")
             return
 
 
-async def _release(app: Any, group_id: int, pushed: dict[Key, tuple[int, float]]) -> None:
+async def _release(app: Csms, group_id: int, pushed: dict[Key, tuple[int, float]]) -> None:
     """A disabled group lifts the limits it imposed."""
     for station_id, connector_id in list(pushed):
         try:
@@ -321,24 +256,26 @@ async def _release(app: Any, group_id: int, pushed: dict[Key, tuple[int, float]]
             )
         except Exception as exc:
             log.warning("load management: could not clear %s/%s: %s", station_id, connector_id, exc)
-        await _drop(app, group_id, [(station_id, connector_id)])
+        await store.drop_shares(app, group_id, [(station_id, connector_id)])
 
 
-async def on_transaction(app: Any, station_id: str, transaction: dict, started: bool) -> None:
-    for group_id in await groups_with(app, station_id, transaction.get("connectorId")):
-        hint = (station_id, transaction)
-        app.spawn(
-            rebalance(
-                app, group_id, started=hint if started else None, stopped=None if started else hint
-            )
-        )
+async def on_transaction_started(
+    app: Csms, station_id: str, transaction: TransactionStarted
+) -> None:
+    for group_id in await groups_with(app, station_id, transaction["connectorId"]):
+        app.spawn(rebalance(app, group_id, started=(station_id, transaction)))
 
 
-async def on_boot(app: Any, station_id: str) -> None:
+async def on_transaction_stopped(
+    app: Csms, station_id: str, transaction: TransactionStopped
+) -> None:
+    for group_id in await groups_with(app, station_id, transaction["connectorId"]):
+        app.spawn(rebalance(app, group_id, stopped=(station_id, transaction)))
+
+
+async def on_boot(app: Csms, station_id: str) -> None:
     """A member station (re)booted: safe default first, then a fresh division."""
-    async with app.db.session() as session:
-        groups = list(await session.scalars(select(ChargingGroup).where(ChargingGroup.enabled)))
-    for group in groups:
+    for group in await store.enabled_groups(app):
         members = [m for m in group.members if m["stationId"] == station_id]
         if not members:
             continue
@@ -347,12 +284,12 @@ async def on_boot(app: Any, station_id: str) -> None:
 
 
 async def _after_boot(
-    app: Any, group: ChargingGroup, station_id: str, members: list[dict[str, Any]]
+    app: Csms, group: ChargingGroup, station_id: str, members: list[dict[str, Any]]
 ) -> None:
     options = app.settings_for(PLUGIN)
-    pushed = await pushed_shares(app, group.id)
+    pushed = await store.pushed_shares(app, group.id)
     # Re-send: we cannot be sure what survived the reboot.
-    await _drop(app, group.id, [k for k in pushed if k[0] == station_id])
+    await store.drop_shares(app, group.id, [k for k in pushed if k[0] == station_id])
     if group.fallback_limit is not None:
         for connector_id in sorted({m.get("connectorId") or 0 for m in members}):
             payload = {
@@ -377,24 +314,11 @@ async def _after_boot(
     await _rebalance(app, group.id)
 
 
-async def on_station_removed(app: Any, station_id: str) -> None:
+async def on_station_removed(app: Csms, station_id: str) -> None:
     """The station was deleted: it leaves every group, its shares are forgotten, and the
     groups it was in divide again (the others may use its capacity)."""
-    async with app.db.session() as session:
-        group_ids = list(await session.scalars(select(ChargingGroup.id)))
-    for group_id in group_ids:
+    for group_id in await store.group_ids(app):
         async with group_lock(app, group_id):
-            async with app.db.session() as session, session.begin():
-                group = await session.get(ChargingGroup, group_id)
-                if group is None or not _member_of(group, station_id, None):
-                    continue
-                group.members = [m for m in group.members if m["stationId"] != station_id]
-                enabled = group.enabled
-            async with app.db.session() as session, session.begin():
-                await session.execute(
-                    delete(Allocation).where(
-                        Allocation.group_id == group_id, Allocation.station_id == station_id
-                    )
-                )
+            enabled = await store.remove_member(app, group_id, station_id)
         if enabled:
             app.spawn(rebalance(app, group_id))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
 
 from csms_core.storage.models import NAMING
 from csms_core.storage.types import UtcDateTime
@@ -32,6 +32,10 @@ class InstalledProfileRow(SmartChargingBase):
     transaction_id: Mapped[int | None] = mapped_column(Integer)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    # The API's names (OCPP's), so that an output model reads the row as it is.
+    charging_profile_purpose = synonym("purpose")
+    charging_profile = synonym("profile")
 
 
 class RemoteStartProfile(SmartChargingBase):

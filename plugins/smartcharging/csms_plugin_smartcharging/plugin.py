@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from csms_core import hookimpl
+from csms_core import Csms, TransactionStarted, TransactionStopped, hookimpl
 
-from . import actions, loadmanagement, mirror
+from . import PLUGIN, actions, loadmanagement, store
 from .models import SmartChargingBase
 from .settings import SmartChargingSettings
 
@@ -30,7 +30,7 @@ def register_actions(register: Any) -> None:
 
 @hookimpl
 def register_settings(register: Any) -> None:
-    register("smartcharging", SmartChargingSettings)
+    register(PLUGIN, SmartChargingSettings)
 
 
 @hookimpl
@@ -41,7 +41,7 @@ def register_config_keys(register: Any) -> None:
 
 @hookimpl
 def register_tables(register: Any) -> None:
-    register("smartcharging", SmartChargingBase.metadata, Path(__file__).parent / "migrations")
+    register(PLUGIN, SmartChargingBase.metadata, Path(__file__).parent / "migrations")
 
 
 @hookimpl
@@ -64,38 +64,39 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-async def check_call(app: Any, station_id: str, action: str, payload: dict) -> None:
+async def check_call(app: Csms, station_id: str, action: str, payload: dict) -> None:
     await actions.check_call(app, station_id, action, payload)
 
 
 @hookimpl
 async def call_completed(
-    app: Any, station_id: str, action: str, request: dict, response: dict | None
+    app: Csms, station_id: str, action: str, request: dict, response: dict | None
 ) -> None:
     if action == "RemoteStartTransaction":
         await actions.remember_remote_start(app, station_id, request, response)
 
 
 @hookimpl
-async def transaction_started(app: Any, station_id: str, transaction: dict) -> None:
+async def transaction_started(app: Csms, station_id: str, transaction: TransactionStarted) -> None:
     await actions.adopt_remote_start_profile(app, station_id, transaction)
-    await loadmanagement.on_transaction(app, station_id, transaction, started=True)
+    await loadmanagement.on_transaction_started(app, station_id, transaction)
 
 
 @hookimpl
-async def transaction_stopped(app: Any, station_id: str, transaction: dict) -> None:
-    await mirror.end_transaction(app, station_id, transaction)
-    await loadmanagement.on_transaction(app, station_id, transaction, started=False)
+async def transaction_stopped(app: Csms, station_id: str, transaction: TransactionStopped) -> None:
+    await store.end_transaction(
+        app, station_id, transaction["connectorId"], transaction["transactionId"]
+    )
+    await loadmanagement.on_transaction_stopped(app, station_id, transaction)
 
 
 @hookimpl
-async def station_booted(app: Any, station_id: str, status: str) -> None:
+async def station_booted(app: Csms, station_id: str, status: str) -> None:
     if status == "Accepted" and await loadmanagement.groups_with(app, station_id):
         app.spawn(loadmanagement.on_boot(app, station_id))
 
 
 @hookimpl
-async def station_removed(app: Any, station_id: str) -> None:
-    await actions.forget_remote_starts(app, station_id)
-    await mirror.forget_station(app, station_id)
+async def station_removed(app: Csms, station_id: str) -> None:
+    await store.forget_station(app, station_id)
     await loadmanagement.on_station_removed(app, station_id)

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from csms_core import PayloadRejected
+from csms_core import PayloadRejected, Transaction
 
 from .composite import RECURRENCE_SECONDS, parse_time
 
@@ -24,7 +24,7 @@ UNIT_NAMES = {"A": "Current", "W": "Power"}  # ChargingScheduleAllowedChargingRa
 class StationFacts:
     """What the validator needs to know about the station, gathered by the caller."""
 
-    transactions: list[dict] = field(default_factory=list)  # active: transactionId, connectorId
+    transactions: list[Transaction] = field(default_factory=list)  # active_transactions
     configuration: dict[str, Any] = field(default_factory=dict)
     connector_ids: set[int] | None = None  # None: unknown
     installed: list[tuple[int, dict]] = field(default_factory=list)  # (connectorId, profile)

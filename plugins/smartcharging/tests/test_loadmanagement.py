@@ -3,14 +3,13 @@ stations whose shared limit holds as transactions come and go."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from csms_plugin_smartcharging.loadmanagement import Demand, allocate
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csms_core.testing import IncomingCall
+from csms_core.testing import IncomingCall, eventually, settle
 
 
 def test_fair_share_respects_maximums_and_minimums() -> None:
@@ -83,12 +82,18 @@ class Site:
 
 
 async def settled(api: Any, group_id: int, expected: dict[str, float]) -> dict:
-    for _ in range(100):
+    """The group once its allocation is ``expected`` (divisions run after the events)."""
+    seen: list[dict] = []
+
+    async def reached() -> dict | None:
         group = (await api.get(f"/charging-groups/{group_id}")).json()
-        if group["allocation"] == expected:
-            return group
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"allocation {group['allocation']} never became {expected}")
+        seen.append(group["allocation"])
+        return group if group["allocation"] == expected else None
+
+    try:
+        return await eventually(reached)
+    except AssertionError:
+        raise AssertionError(f"allocation {seen[-1]} never became {expected}") from None
 
 
 async def test_group_limit_holds_as_transactions_come_and_go(
@@ -117,10 +122,7 @@ async def test_group_limit_holds_as_transactions_come_and_go(
         cp = await connect(station_id, register=False)
         cp.answer("SetChargingProfile", site.responder(station_id))
         stations[station_id] = await sc.boot_station(cp)
-    for _ in range(100):  # each (re)booted member first gets the safe default
-        if len(site.defaults) == 3:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: len(site.defaults) == 3)  # each booted member gets the safe default
     assert site.defaults == {"CPA": 0, "CPB": 0, "CPC": 0}
 
     async def start(station_id: str, connector_id: int) -> None:
@@ -163,7 +165,13 @@ async def test_group_limit_holds_as_transactions_come_and_go(
 async def test_groups_are_off_by_default_and_crud(
     csms: Any, api: Any, connect: Any, sc: Any
 ) -> None:
-    body = {"name": "site", "limit": 11000, "unit": "W", "members": [{"stationId": "CP9"}]}
+    body = {
+        "name": "site",
+        "limit": 11000,
+        "unit": "W",
+        "fallbackLimit": 690,  # what a boot would get, were the group enabled
+        "members": [{"stationId": "CP9"}],
+    }
     created = await api.post("/charging-groups", json=body)
     assert created.status_code == 201 and created.json()["enabled"] is False
     group_id = created.json()["id"]
@@ -175,13 +183,26 @@ async def test_groups_are_off_by_default_and_crud(
         "SetChargingProfile", lambda call: sent.append(call.payload) or {"status": "Accepted"}
     )
     await sc.boot_station(cp)
-    await asyncio.sleep(0.2)
+    await settle(csms)  # station_booted has run: it started nothing for a disabled group
     assert sent == []
     patched = await api.patch(
         f"/charging-groups/{group_id}", json={"limit": 7000, "fallbackLimit": 1380}
     )
     assert patched.json()["limit"] == 7000 and patched.json()["fallbackLimit"] == 1380
-    assert [g["name"] for g in (await api.get("/charging-groups")).json()] == ["site"]
+    # Enabled, the next boot gets the fallback, and only it: one division per group runs at a
+    # time, so anything the first boot had set off would have come first.
+    assert (await api.patch(f"/charging-groups/{group_id}", json={"enabled": True})).is_success
+    await sc.boot_station(cp)
+    await eventually(lambda: sent)
+    assert [
+        (
+            p["csChargingProfiles"]["chargingProfilePurpose"],
+            p["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"],
+        )
+        for p in sent
+    ] == [("TxDefaultProfile", 1380)]
+    listed = (await api.get("/charging-groups")).json()
+    assert [g["name"] for g in listed["items"]] == ["site"] and listed["total"] == 1
     assert (await api.delete(f"/charging-groups/{group_id}")).status_code == 204
     assert (await api.get(f"/charging-groups/{group_id}")).status_code == 404
 

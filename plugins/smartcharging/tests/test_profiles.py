@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
+
+from csms_core.testing import settle
 
 START = "2026-01-01T00:00:00Z"
 
@@ -80,7 +81,9 @@ async def test_rejected_or_not_supported_leaves_the_mirror_alone(
     assert await installed(api) == []
 
 
-async def test_tc057_tx_profile_on_a_running_transaction(cp: Any, api: Any, sc: Any) -> None:
+async def test_tc057_tx_profile_on_a_running_transaction(
+    csms: Any, cp: Any, api: Any, sc: Any
+) -> None:
     cp.answer("SetChargingProfile", {"status": "Accepted"})
     transaction_id = await sc.start_transaction(cp, 1)
     tx = profile(5, "TxProfile", kind="Relative", transactionId=transaction_id, periods=[(0, 8)])
@@ -91,14 +94,13 @@ async def test_tc057_tx_profile_on_a_running_transaction(cp: Any, api: Any, sc: 
     assert composite.json()["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 8
     # The profile dies with its transaction.
     await sc.stop_transaction(cp, transaction_id)
-    for _ in range(50):
-        if await installed(api) == []:
-            break
-        await asyncio.sleep(0.05)
+    await settle(csms)  # transaction_stopped has run
     assert await installed(api) == []
 
 
-async def test_tc059_remote_start_with_a_charging_profile(cp: Any, api: Any, sc: Any) -> None:
+async def test_tc059_remote_start_with_a_charging_profile(
+    csms: Any, cp: Any, api: Any, sc: Any
+) -> None:
     recorder = sc.Recorder({"status": "Accepted"})
     cp.answer("RemoteStartTransaction", recorder)
     tx = profile(7, "TxProfile", kind="Relative", periods=[(0, 12)])
@@ -108,11 +110,8 @@ async def test_tc059_remote_start_with_a_charging_profile(cp: Any, api: Any, sc:
     assert recorder.calls == [payload]
     transaction_id = await sc.start_transaction(cp, 1)
     # The profile is installed on the transaction it started, with the id the CSMS gave it.
-    for _ in range(50):
-        items = (await api.get("/stations/CP1/charging-profiles")).json()["items"]
-        if items:
-            break
-        await asyncio.sleep(0.05)
+    await settle(csms)  # transaction_started has run
+    items = (await api.get("/stations/CP1/charging-profiles")).json()["items"]
     assert [(i["connectorId"], i["chargingProfileId"], i["transactionId"]) for i in items] == [
         (1, 7, transaction_id)
     ]
