@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import trustme
+from csms_plugin_security import store
 from websockets.exceptions import InvalidStatus
 
 from csms_core.security import verify_password
@@ -203,9 +204,7 @@ async def test_profile_out_of_range_and_unknown_station(
 
 
 async def profile_connected(app: Any, station_id: str, profile: int) -> bool:
-    from csms_plugin_security.profiles import state
-
-    known = await state(app, station_id)
+    known = await store.profile_state(app, station_id)
     return known is not None and known.connected_profile == profile
 
 
@@ -299,13 +298,11 @@ async def test_cli_set_key_and_upgrade(csms: Any, connect: Any, cli: Any) -> Non
 
 async def test_concurrent_bookkeeping_creates_one_row(csms: Any) -> None:
     """A connection's record and an upgrade's answer may create a station's row at once."""
-    from csms_plugin_security import profiles
-
     await asyncio.gather(
-        *(profiles._save(csms, "CPX", connected_profile=n % 2) for n in range(4)),
-        profiles._save(csms, "CPX", pending_profile=2),
+        *(store.save_profile_state(csms, "CPX", connected_profile=n % 2) for n in range(4)),
+        store.save_profile_state(csms, "CPX", pending_profile=2),
     )
-    known = await profiles.state(csms, "CPX")
+    known = await store.profile_state(csms, "CPX")
     assert known is not None and known.pending_profile == 2
 
 
