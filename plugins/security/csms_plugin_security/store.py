@@ -30,9 +30,11 @@ async def _add(app: Csms, row: Any) -> int:
 
 
 async def _newest_first(
-    app: Csms, table: Any, at: Any, where: list, page: Page, model: type[Out]
+    app: Csms, table: Any, at: Any, page: Page, model: type[Out], **match: Any
 ) -> Paged[Out]:
-    """The rows of ``table`` matching ``where``, newest ``at`` first, as a page of ``model``."""
+    """The rows of ``table`` whose columns equal ``match`` (a None value matches all), newest
+    ``at`` first, as a page of ``model``."""
+    where = [getattr(table, name) == value for name, value in match.items() if value is not None]
     query = select(table).where(*where).order_by(at.desc(), table.id.desc())
     async with app.db.read() as session:
         return await paginate(session, query, page, model)
@@ -58,10 +60,10 @@ async def security_events(
     app: Csms, station_id: str, page: Page, model: type[Out], type_: str | None = None
 ) -> Paged[Out]:
     """Newest first (by arrival; the station's clock may be wrong)."""
-    where = [SecurityEvent.station_id == station_id]
-    if type_ is not None:
-        where.append(SecurityEvent.type == type_)
-    return await _newest_first(app, SecurityEvent, SecurityEvent.received_at, where, page, model)
+    at = SecurityEvent.received_at
+    return await _newest_first(
+        app, SecurityEvent, at, page, model, station_id=station_id, type=type_
+    )
 
 
 # --- signing requests ---------------------------------------------------------------------
@@ -89,8 +91,8 @@ async def update_sign_request(app: Csms, request_id: int, **values: Any) -> None
 
 
 async def sign_requests(app: Csms, station_id: str, page: Page, model: type[Out]) -> Paged[Out]:
-    where = [SignRequest.station_id == station_id]
-    return await _newest_first(app, SignRequest, SignRequest.received_at, where, page, model)
+    at = SignRequest.received_at
+    return await _newest_first(app, SignRequest, at, page, model, station_id=station_id)
 
 
 # --- certificate calls --------------------------------------------------------------------
@@ -120,10 +122,10 @@ async def record_call(
 async def certificate_calls(
     app: Csms, station_id: str, page: Page, model: type[Out], action: str | None = None
 ) -> Paged[Out]:
-    where = [CertificateCall.station_id == station_id]
-    if action is not None:
-        where.append(CertificateCall.action == action)
-    return await _newest_first(app, CertificateCall, CertificateCall.created_at, where, page, model)
+    at = CertificateCall.created_at
+    return await _newest_first(
+        app, CertificateCall, at, page, model, station_id=station_id, action=action
+    )
 
 
 async def installed_certificates(

@@ -44,6 +44,17 @@ async def change_key(api: httpx.AsyncClient, cp: ChargePoint, status: str, **bod
     return call.payload["value"]
 
 
+async def change_configuration(
+    api: httpx.AsyncClient, cp: ChargePoint, key: str, value: str
+) -> None:
+    """ChangeConfiguration through the generic call route, answered Accepted by ``cp``."""
+    request = asyncio.create_task(
+        api.post("/stations/CP1/calls/ChangeConfiguration", json={"key": key, "value": value})
+    )
+    await cp.reply(await cp.expect("ChangeConfiguration"), {"status": "Accepted"})
+    assert (await request).json() == {"status": "Accepted"}
+
+
 # --- TC_073: AuthorizationKey -----------------------------------------------------------------
 
 
@@ -91,14 +102,7 @@ async def test_generated_key_and_the_generic_route(
     await cp.close()
     async with ChargePoint(ocpp_url(csms), "CP1", generated) as again:
         # The rule and the effect hold on the generic call route too.
-        request = asyncio.create_task(
-            api.post(
-                "/stations/CP1/calls/ChangeConfiguration",
-                json={"key": "AuthorizationKey", "value": NEW_KEY},
-            )
-        )
-        await again.reply(await again.expect("ChangeConfiguration"), {"status": "Accepted"})
-        assert (await request).json() == {"status": "Accepted"}
+        await change_configuration(api, again, "AuthorizationKey", NEW_KEY)
     assert verify_password(NEW_KEY, (await csms.stations.get("CP1")).password_hash)
 
 
@@ -324,12 +328,5 @@ async def test_rules_and_effects_hold_whatever_the_case_of_the_key(
         assert response.status_code == 422, (key, value, response.text)
     assert cp.received.empty()
     # Accepted in another spelling: the new key is the station's password from now on.
-    request = asyncio.create_task(
-        api.post(
-            "/stations/CP1/calls/ChangeConfiguration",
-            json={"key": "authorizationKey", "value": NEW_KEY},
-        )
-    )
-    await cp.reply(await cp.expect("ChangeConfiguration"), {"status": "Accepted"})
-    assert (await request).json() == {"status": "Accepted"}
+    await change_configuration(api, cp, "authorizationKey", NEW_KEY)
     assert verify_password(NEW_KEY, (await csms.stations.get("CP1")).password_hash)
