@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from csms_core import Csms, PayloadRejected
+from csms_core import Csms, IdTag, PayloadRejected
 from csms_core.errors import CallFailed, UnknownStation
 
 from . import PLUGIN, store
@@ -75,7 +75,7 @@ async def limits(app: Csms, station_id: str) -> tuple[int | None, int | None]:
     return send_max, list_max
 
 
-async def all_tags(app: Csms) -> list[dict]:
+async def all_tags(app: Csms) -> list[IdTag]:
     tags = await app.query("list_id_tags")
     if tags is None:
         # No tag store (Core disabled): an empty answer would wipe every station's list.
@@ -83,7 +83,7 @@ async def all_tags(app: Csms) -> list[dict]:
     return tags
 
 
-async def desired(app: Csms, station_id: str, tags: list[dict] | None = None) -> Entries:
+async def desired(app: Csms, station_id: str, tags: list[IdTag] | None = None) -> Entries:
     if tags is None:
         tags = await all_tags(app)
     members = await store.members_for(app, station_id)
@@ -98,7 +98,7 @@ async def push(
     station_id: str,
     update_type: str,
     timeout: float | None = None,
-    tags: list[dict] | None = None,
+    tags: list[IdTag] | None = None,
 ) -> dict[str, Any]:
     """Bring the station's list up to date; a report of what was sent and answered.
 
@@ -123,7 +123,7 @@ async def _send(
     update_type: str,
     report: dict,
     timeout: float | None = None,
-    tags: list[dict] | None = None,
+    tags: list[IdTag] | None = None,
 ) -> str | None:
     state = await store.station_state(app, station_id)
     if update_type == "Differential" and state is not None and state.needs_full:
