@@ -1,4 +1,4 @@
 """OCPP 1.6 Local Authorization List Management: which tags go to which station, and the
 list version and content each station last accepted, so operators never count versions."""
 
-__version__ = "0.1.0"
+PLUGIN = "localauth"

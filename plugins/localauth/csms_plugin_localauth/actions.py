@@ -3,19 +3,13 @@ whichever endpoint sent the call (this plugin's routes, the generic call endpoin
 
 from __future__ import annotations
 
-from typing import Any
+from csms_core import Csms, PayloadRejected
 
-from csms_core import PayloadRejected
-
-from . import sync
+from . import store, sync
 from .lists import apply_update
 
 
-def state_of(app: Any) -> sync.LocalAuth:
-    return app.state["localauth"]
-
-
-async def check_send_local_list(app: Any, station_id: str, payload: dict) -> None:
+async def check_send_local_list(app: Csms, station_id: str, payload: dict) -> None:
     """Refuse what the spec forbids or the station cannot hold, before anything is sent."""
     entries = payload.get("localAuthorizationList") or []
     if payload["listVersion"] <= 0:
@@ -28,15 +22,14 @@ async def check_send_local_list(app: Any, station_id: str, payload: dict) -> Non
         raise PayloadRejected("localAuthorizationList names an idTag more than once")
     if payload["updateType"] == "Full" and any("idTagInfo" not in e for e in entries):
         raise PayloadRejected("every entry of a Full update needs its idTagInfo")
-    local = state_of(app)
-    send_max, list_max = await local.limits(station_id)
+    send_max, list_max = await sync.limits(app, station_id)
     if send_max is not None and len(entries) > send_max:
         raise PayloadRejected(
             f"{len(entries)} entries in one SendLocalList, but the station's "
             f"SendLocalListMaxLength is {send_max}"
         )
     if list_max is not None:
-        current = {} if payload["updateType"] == "Full" else await local.store.mirror(station_id)
+        current = {} if payload["updateType"] == "Full" else await store.mirror(app, station_id)
         size = len(apply_update(current, payload["updateType"], entries))
         if size > list_max:
             raise PayloadRejected(
@@ -45,15 +38,14 @@ async def check_send_local_list(app: Any, station_id: str, payload: dict) -> Non
             )
 
 
-async def on_send_local_list(app: Any, station_id: str, request: dict, response: dict) -> None:
-    local = state_of(app)
-    await local.store.record_send(station_id, request, response["status"])
+async def on_send_local_list(app: Csms, station_id: str, request: dict, response: dict) -> None:
+    await store.record_send(app, station_id, request, response["status"])
     if response["status"] == "VersionMismatch" and not sync.in_push.get():
         # Sent by hand (generic endpoint): recover once the current call has finished.
-        app.spawn(local.recover(station_id))
+        sync.recover_later(app, station_id)
 
 
 async def on_get_local_list_version(
-    app: Any, station_id: str, request: dict, response: dict
+    app: Csms, station_id: str, request: dict, response: dict
 ) -> None:
-    await state_of(app).store.record_reported_version(station_id, response["listVersion"])
+    await store.record_reported_version(app, station_id, response["listVersion"])

@@ -8,14 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field
 
-from csms_core import PayloadRejected
-from csms_core.api.deps import (
-    CALL_ERROR_RESPONSES,
-    ApiModel,
-    AppDep,
-    PageDep,
-    registered_station,
-)
+from csms_core import Csms, PayloadRejected
+from csms_core.api import ApiModel, AppDep, Paged, PageDep, registered_station
+from csms_core.api.deps import CALL_ERROR_RESPONSES
+
+from . import store, sync
+from .lists import differences, full_entries
 
 router = APIRouter(tags=["local authorization list"])
 
@@ -47,13 +45,6 @@ class AuthListOut(ApiModel):
     stations: list[str] = Field(description="Stations this list is assigned to.")
     created_at: datetime
     updated_at: datetime
-
-
-class AuthListPage(ApiModel):
-    items: list[AuthListOut]
-    total: int
-    offset: int
-    limit: int
 
 
 class Assignment(ApiModel):
@@ -107,85 +98,63 @@ class LocalListOut(ApiModel):
 # --- authorization lists ----------------------------------------------------------------
 
 
-def _local(app: Any) -> Any:
-    return app.state["localauth"]
-
-
-async def _describe(app: Any, auth_list: Any, members: list[str]) -> AuthListOut:
-    return AuthListOut(
-        id=auth_list.id,
-        name=auth_list.name,
-        description=auth_list.description,
-        id_tags=members,
-        stations=await _local(app).store.stations_using(auth_list.id),
-        created_at=auth_list.created_at,
-        updated_at=auth_list.updated_at,
-    )
-
-
-async def _check_tags(app: Any, id_tags: list[str]) -> None:
+async def _check_tags(app: Csms, id_tags: list[str]) -> None:
     unknown = [t for t in id_tags if await app.query("id_tag_info", id_tag=t) is None]
     if unknown:
         raise HTTPException(422, f"unknown id tag(s): {', '.join(sorted(set(unknown)))}")
 
 
-async def _get_list(app: Any, list_id: int) -> tuple[Any, list[str]]:
-    found = await _local(app).store.get_list(list_id)
+async def _get_list(app: Csms, list_id: int) -> AuthListOut:
+    found = await store.auth_list(app, list_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"authorization list {list_id} not found")
-    return found
+    return AuthListOut.model_validate(found)
 
 
 @router.post("/auth-lists", status_code=201, response_model=AuthListOut)
 async def create_auth_list(body: AuthListCreate, app: AppDep) -> AuthListOut:
-    store = _local(app).store
-    if await store.name_taken(body.name):
+    if await store.name_taken(app, body.name):
         raise HTTPException(409, f"an authorization list named {body.name!r} exists")
     await _check_tags(app, body.id_tags)
-    list_id = await store.create_list(body.name, body.description, sorted(set(body.id_tags)))
-    return await _describe(app, *await _get_list(app, list_id))
+    list_id = await store.create_list(app, body.name, body.description, sorted(set(body.id_tags)))
+    return await _get_list(app, list_id)
 
 
-@router.get("/auth-lists", response_model=AuthListPage)
-async def list_auth_lists(app: AppDep, page: PageDep) -> AuthListPage:
-    rows, total = await _local(app).store.list_lists(page.offset, page.limit)
-    items = [await _describe(app, r, members) for r, members in rows]
-    return AuthListPage(items=items, total=total, offset=page.offset, limit=page.limit)
+@router.get("/auth-lists", response_model=Paged[AuthListOut])
+async def list_auth_lists(app: AppDep, page: PageDep) -> Paged[AuthListOut]:
+    return await store.auth_lists(app, page, AuthListOut)
 
 
 @router.get("/auth-lists/{list_id}", response_model=AuthListOut)
 async def get_auth_list(list_id: int, app: AppDep) -> AuthListOut:
-    return await _describe(app, *await _get_list(app, list_id))
+    return await _get_list(app, list_id)
 
 
 @router.patch("/auth-lists/{list_id}", response_model=AuthListOut)
 async def patch_auth_list(list_id: int, body: AuthListPatch, app: AppDep) -> AuthListOut:
-    local = _local(app)
     await _get_list(app, list_id)
-    if body.name is not None and await local.store.name_taken(body.name, other_than=list_id):
+    if body.name is not None and await store.name_taken(app, body.name, other_than=list_id):
         raise HTTPException(409, f"an authorization list named {body.name!r} exists")
     await _check_tags(app, [*(body.id_tags or []), *body.add_id_tags])
     values = body.model_dump(include={"name", "description"}, exclude_unset=True)
     if values.get("name") is None:
         values.pop("name", None)
-    await local.store.update_list(
-        list_id, values, body.id_tags, body.add_id_tags, body.remove_id_tags
+    await store.update_list(
+        app, list_id, values, body.id_tags, body.add_id_tags, body.remove_id_tags
     )
-    local.lists_changed()
-    return await _describe(app, *await _get_list(app, list_id))
+    sync.lists_changed(app)
+    return await _get_list(app, list_id)
 
 
 @router.delete("/auth-lists/{list_id}", status_code=204)
 async def delete_auth_list(list_id: int, app: AppDep) -> None:
-    store = _local(app).store
-    await _get_list(app, list_id)
-    using = await store.stations_using(list_id)
+    using = (await _get_list(app, list_id)).stations
     if using:
         # Silently falling back to "every valid tag" would widen access: make it explicit.
         raise HTTPException(
             409, f"authorization list {list_id} is assigned to {', '.join(using)}; unassign first"
         )
-    await store.delete_list(list_id)
+    await store.delete_list(app, list_id)
 
 
 # --- a station's list -------------------------------------------------------------------
@@ -194,7 +163,7 @@ async def delete_auth_list(list_id: int, app: AppDep) -> None:
 @router.get("/stations/{station_id}/auth-list", response_model=AssignmentOut)
 async def get_assignment(station_id: str, app: AppDep) -> AssignmentOut:
     await registered_station(app, station_id)
-    state = await _local(app).store.state(station_id)
+    state = await store.station_state(app, station_id)
     return AssignmentOut(station_id=station_id, auth_list_id=state and state.auth_list_id)
 
 
@@ -202,11 +171,10 @@ async def get_assignment(station_id: str, app: AppDep) -> AssignmentOut:
 async def put_assignment(station_id: str, body: Assignment, app: AppDep) -> AssignmentOut:
     """Which tags go to the station: an authorization list, or null for every valid tag."""
     await registered_station(app, station_id)
-    local = _local(app)
-    if body.auth_list_id is not None and await local.store.get_list(body.auth_list_id) is None:
+    if body.auth_list_id is not None and await store.auth_list(app, body.auth_list_id) is None:
         raise HTTPException(422, f"authorization list {body.auth_list_id} does not exist")
-    await local.store.assign(station_id, body.auth_list_id)
-    local.lists_changed()
+    await store.assign(app, station_id, body.auth_list_id)
+    sync.lists_changed(app)
     return AssignmentOut(station_id=station_id, auth_list_id=body.auth_list_id)
 
 
@@ -226,15 +194,12 @@ async def push_local_list(
     would exceed the station's LocalAuthListMaxLength (nothing sent).
     """
     await registered_station(app, station_id)
-    local = _local(app)
-    report = await local.push(
-        station_id, body.update_type, timeout
-    )  # call failures: kernel handler
-    state = await local.store.state(station_id)
+    report = await sync.push(app, station_id, body.update_type, timeout)  # failures: kernel
+    state = await store.station_state(app, station_id)
     return PushOut(
         station_id=station_id,
         list_version=state.list_version if state else 0,
-        size=await local.store.mirror_size(station_id),
+        size=await store.mirror_size(app, station_id),
         **report,
     )
 
@@ -244,14 +209,11 @@ async def show_local_list(
     station_id: str, app: AppDep, entries: Annotated[bool, Query()] = False
 ) -> LocalListOut:
     """What the station last accepted (a mirror kept from its answers)."""
-    from .lists import differences, full_entries
-
     await registered_station(app, station_id)
-    local = _local(app)
-    state = await local.store.state(station_id)
-    mirror = await local.store.mirror(station_id)
+    state = await store.station_state(app, station_id)
+    mirror = await store.mirror(app, station_id)
     try:
-        pending: int | None = len(differences(mirror, await local.desired(station_id)))
+        pending: int | None = len(differences(mirror, await sync.desired(app, station_id)))
     except PayloadRejected:  # no tag store to compare with
         pending = None
     return LocalListOut(

@@ -19,7 +19,7 @@ def local_list() -> None:
 def push(client: ApiClient, station_id: str, full: bool) -> None:
     """Bring STATION's list up to date (SendLocalList)."""
     body = {"updateType": "Full" if full else "Differential"}
-    result = client.request("POST", f"/stations/{station_id}/local-list", json=body)
+    result = client.request("POST", client.station(station_id, "local-list"), json=body)
     if client.as_json:
         client.show(result)
         return
@@ -34,7 +34,7 @@ def push(client: ApiClient, station_id: str, full: bool) -> None:
 def show(client: ApiClient, station_id: str, entries: bool) -> None:
     """What STATION last accepted: version, size, last sync and result."""
     params = {"entries": "true"} if entries else {}
-    result = client.request("GET", f"/stations/{station_id}/local-list", params=params)
+    result = client.request("GET", client.station(station_id, "local-list"), params=params)
     if client.as_json:
         client.show(result)
         return

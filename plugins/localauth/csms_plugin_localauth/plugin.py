@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from csms_core import hookimpl
+from csms_core import Csms, hookimpl
 from csms_core.errors import CallTimeout
 
-from . import actions
+from . import PLUGIN, actions, store, sync
 from .models import LocalAuthBase
 from .settings import LocalAuthSettings
-from .sync import LocalAuth
-
-__version__ = "0.1.0"
 
 
 @hookimpl
@@ -28,7 +25,7 @@ def register_actions(register: Any) -> None:
 
 @hookimpl
 def register_settings(register: Any) -> None:
-    register("localauth", LocalAuthSettings)
+    register(PLUGIN, LocalAuthSettings)
 
 
 @hookimpl
@@ -41,7 +38,7 @@ def register_config_keys(register: Any) -> None:
 
 @hookimpl
 def register_tables(register: Any) -> None:
-    register("localauth", LocalAuthBase.metadata, Path(__file__).parent / "migrations")
+    register(PLUGIN, LocalAuthBase.metadata, Path(__file__).parent / "migrations")
 
 
 @hookimpl
@@ -59,30 +56,27 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-def startup(app: Any) -> None:
-    app.state["localauth"] = LocalAuth(app)
+def station_booted(app: Csms, station_id: str, status: str) -> None:
+    sync.booted(app, station_id, status)
 
 
 @hookimpl
-def station_booted(app: Any, station_id: str, status: str) -> None:
-    app.state["localauth"].booted(station_id, status)
+async def station_removed(app: Csms, station_id: str) -> None:
+    await sync.forget(app, station_id)
 
 
 @hookimpl
-async def station_removed(app: Any, station_id: str) -> None:
-    await app.state["localauth"].forget(station_id)
+def id_tags_changed(app: Csms) -> None:
+    sync.lists_changed(app)
 
 
 @hookimpl
-def id_tags_changed(app: Any) -> None:
-    app.state["localauth"].lists_changed()
-
-
-@hookimpl
-async def call_completed(app: Any, station_id: str, action: str, request: dict, error: Any) -> None:
+async def call_completed(
+    app: Csms, station_id: str, action: str, request: dict, error: Any
+) -> None:
     if action != "SendLocalList" or error is None:
         return
     # A timed-out update may have been applied: the next one is Full.
     timeout = isinstance(error, CallTimeout)
     result = "Timeout" if timeout else f"CallError {getattr(error, 'code', '')}".strip()
-    await app.state["localauth"].store.record_failure(station_id, request, result, timeout)
+    await store.record_failure(app, station_id, request, result, timeout)

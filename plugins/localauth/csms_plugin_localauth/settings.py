@@ -25,7 +25,7 @@ class LocalAuthSettings(BaseModel):
         5.0,
         ge=0,
         description="Seconds to gather changes before an automatic sync, so a burst of tag "
-        "edits becomes one update per station.",
+        "edits becomes one update per station (and to wait after a boot); 0: right away.",
     )
     sync_concurrency: int = Field(
         10, ge=1, description="Stations updated at the same time by an automatic sync."

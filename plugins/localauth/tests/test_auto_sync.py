@@ -1,35 +1,34 @@
 """Automatic sync: silent by default (conformance tools fail unsolicited calls), and when
-enabled, a batched differential after tag changes and a check after boot."""
+enabled, a batched differential after tag changes and a check after boot.
+
+The batch window (``sync_delay``) is 0 here: each test waits for the sync the CSMS performs
+(``sync.idle``: every automatic sync started so far has finished), then checks what the
+stations received."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
+from csms_plugin_localauth.sync import idle
 
-from csms_core.testing import eventually
+from csms_core.testing import settle
 
 STATION = "LA1"
+AUTO_SYNC = {"sync_on_change": True, "sync_on_boot": True, "sync_delay": 0}
 
 
-async def test_quiet_by_default(la: Any, api: Any, station: Any, recorder: Any) -> None:
-    await la.add_tags("A")
+async def test_quiet_by_default(csms: Any, la: Any, api: Any, station: Any, recorder: Any) -> None:
+    await la.add_tags("A", "B")  # B would be sent by an automatic sync
     await api.patch("/id-tags/A", json={"status": "Blocked"})
-    await asyncio.sleep(0.5)
+    await idle(csms)  # an automatic sync, had one started, would be over by now
     assert recorder.requests == []
     assert station.received.empty()
 
 
-@pytest.fixture
-def auto_sync(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CSMS_PLUGINS__LOCALAUTH__SYNC_ON_CHANGE", "true")
-    monkeypatch.setenv("CSMS_PLUGINS__LOCALAUTH__SYNC_ON_BOOT", "true")
-    monkeypatch.setenv("CSMS_PLUGINS__LOCALAUTH__SYNC_DELAY", "0.8")
-
-
+@pytest.mark.csms(plugin_settings={"localauth": AUTO_SYNC})
 async def test_changes_are_sent_as_one_differential(
-    auto_sync: None, la: Any, api: Any, connect: Any, make_recorder: Any
+    csms: Any, la: Any, api: Any, connect: Any, make_recorder: Any
 ) -> None:
     cp = await connect(STATION)
     other = await connect("LA2")
@@ -39,47 +38,44 @@ async def test_changes_are_sent_as_one_differential(
     other_recorder.default = "NotSupported"
     await cp.boot()
     await other.boot()
+    await settle(csms)
+    await idle(csms)
     # After boot: the version is asked, and there is nothing to send yet.
-    await eventually(lambda: _reported(la, STATION))
-    await eventually(lambda: _reported(la, "LA2"))
+    assert (await la.show(STATION))["reportedVersion"] == 0
+    assert (await la.show("LA2"))["reportedVersion"] == 0
     assert recorder.requests == []
 
-    # Two changes in one batch window: one import, so a slow machine cannot split them.
+    # Two changes in one event (one import): one differential per station.
     imported = await api.post(
         "/id-tags/import",
         content="idTag,status\nA,Accepted\nB,Accepted\n",
         headers={"Content-Type": "text/csv"},
     )
     assert imported.status_code == 200, imported.text
-    await eventually(lambda: len(recorder.requests) == len(other_recorder.requests) == 1)
+    await idle(csms)
     assert recorder.summary() == [("Differential", 1, 2)]
     assert other_recorder.summary() == [("Differential", 1, 2)]  # answered NotSupported
 
     await api.patch("/id-tags/B", json={"status": "Blocked"})
-    await eventually(lambda: len(recorder.requests) == 2)
+    await idle(csms)
+    assert len(recorder.requests) == 2
     assert recorder.requests[-1]["localAuthorizationList"] == [{"idTag": "B"}]
-    await asyncio.sleep(1.0)
     assert len(other_recorder.requests) == 1  # a station without a local list is left alone
     assert (await la.show())["listVersion"] == 2
 
 
+@pytest.mark.csms(plugin_settings={"localauth": AUTO_SYNC})
 async def test_boot_with_a_stale_list_sends_full(
-    auto_sync: None, la: Any, api: Any, connect: Any, make_recorder: Any
+    csms: Any, la: Any, connect: Any, make_recorder: Any
 ) -> None:
     await la.add_tags("A")
-    await asyncio.sleep(1.2)  # that change's batch finds no station
+    await idle(csms)  # that change's sync finds no station
     cp = await connect(STATION)
     cp.answer("GetLocalListVersion", {"listVersion": 9})  # not what we sent: mirror is stale
     recorder = make_recorder(cp)
     await cp.boot()
-    await eventually(lambda: _synced(la, 10))
+    await settle(csms)  # the boot's event has started the sync
+    await idle(csms)
     assert recorder.summary() == [("Full", 10, 1)]
-
-
-async def _reported(la: Any, station_id: str) -> bool:
-    return (await la.show(station_id))["reportedVersion"] == 0
-
-
-async def _synced(la: Any, version: int) -> bool:
     state = await la.show()
-    return state["listVersion"] == version and not state["needsFull"]
+    assert (state["listVersion"], state["needsFull"]) == (10, False)

@@ -3,16 +3,16 @@ are sent (422, nothing sent) and the record of every answer, whichever route sen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
 
-from csms_core import PayloadRejected
+from csms_core import Csms, PayloadRejected
 
-from .models import CertificateCall
+from . import store
+from .messages import TRIGGERED
 
 CERTIFICATE_SIGNED = "CertificateSigned"
 INSTALL_CERTIFICATE = "InstallCertificate"
@@ -26,17 +26,6 @@ ACTIONS = (
     GET_INSTALLED,
     EXTENDED_TRIGGER,
 )
-
-# ExtendedTriggerMessage's requestedMessage -> the message the station then sends (6.16).
-TRIGGERED = {
-    "BootNotification": "BootNotification",
-    "LogStatusNotification": "LogStatusNotification",
-    "FirmwareStatusNotification": "SignedFirmwareStatusNotification",
-    "Heartbeat": "Heartbeat",
-    "MeterValues": "MeterValues",
-    "SignChargePointCertificate": "SignCertificate",
-    "StatusNotification": "StatusNotification",
-}
 
 
 def certificates(pem: str) -> list[x509.Certificate]:
@@ -80,11 +69,11 @@ def describe(certificate: x509.Certificate) -> dict:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def check_certificate_signed(app: Any, station_id: str, payload: dict) -> None:
+def check_certificate_signed(app: Csms, station_id: str, payload: dict) -> None:
     certificates(payload["certificateChain"])
 
 
-def check_install(app: Any, station_id: str, payload: dict) -> None:
+def check_install(app: Csms, station_id: str, payload: dict) -> None:
     found = certificates(payload["certificate"])
     if len(found) != 1:
         raise PayloadRejected("InstallCertificate carries one certificate")
@@ -102,7 +91,7 @@ def _basic_constraints(certificate: x509.Certificate) -> x509.BasicConstraints |
         return None
 
 
-def check_extended_trigger(app: Any, station_id: str, payload: dict) -> None:
+def check_extended_trigger(app: Csms, station_id: str, payload: dict) -> None:
     connector_id = payload.get("connectorId")
     if connector_id is not None and connector_id <= 0:
         raise PayloadRejected("connectorId must be greater than 0 (5.5)")
@@ -135,24 +124,22 @@ def summary(action: str, payload: dict) -> dict:
 
 
 async def record(
-    app: Any,
+    app: Csms,
     station_id: str,
     action: str,
     request: dict,
     response: dict | None = None,
     error: str | None = None,
 ) -> None:
-    row = CertificateCall(
-        station_id=station_id,
-        action=action,
-        request=summary(action, request),
+    await store.record_call(
+        app,
+        station_id,
+        action,
+        summary(action, request),
         status=response.get("status") if response else None,
         response=response if action == GET_INSTALLED else None,
         error=error[:500] if error else None,
-        created_at=datetime.now(UTC),
     )
-    async with app.db.session() as session, session.begin():
-        session.add(row)
 
 
 def register(register_action: Any) -> None:
@@ -164,7 +151,7 @@ def register(register_action: Any) -> None:
     for action in ACTIONS:
 
         async def recorded(
-            app: Any, station_id: str, request: dict, response: dict, action: str = action
+            app: Csms, station_id: str, request: dict, response: dict, action: str = action
         ) -> None:
             await record(app, station_id, action, request, response=response)
 

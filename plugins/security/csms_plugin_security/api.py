@@ -7,17 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from csms_core.api.deps import (
-    CALL_ERROR_RESPONSES,
-    ApiModel,
-    AppDep,
-    PageDep,
-    registered_station,
-)
+from csms_core.api import ApiModel, AppDep, Paged, PageDep, registered_station
+from csms_core.api.deps import CALL_ERROR_RESPONSES
 
 from . import actions, profiles, store
+from .messages import CERTIFICATE_TYPES, TRIGGERED
 
 router = APIRouter(tags=["security"])
 
@@ -31,29 +27,16 @@ class SecurityEventOut(ApiModel):
     received_at: datetime
 
 
-class SecurityEventList(ApiModel):
-    items: list[SecurityEventOut]
-    total: int
-    offset: int
-    limit: int
-
-
-@router.get("/stations/{station_id}/security-events", response_model=SecurityEventList)
+@router.get("/stations/{station_id}/security-events", response_model=Paged[SecurityEventOut])
 async def list_security_events(
     station_id: str,
     app: AppDep,
     page: PageDep,
     type: Annotated[str | None, Query(description="Only events of this type.")] = None,
-) -> SecurityEventList:
+) -> Paged[SecurityEventOut]:
     """The station's SecurityEventNotifications, newest first."""
     await registered_station(app, station_id)
-    rows, total = await store.security_events(app, station_id, page.offset, page.limit, type)
-    return SecurityEventList(
-        items=[SecurityEventOut.model_validate(r) for r in rows],
-        total=total,
-        offset=page.offset,
-        limit=page.limit,
-    )
+    return await store.security_events(app, station_id, page, SecurityEventOut, type)
 
 
 # --- AuthorizationKey (A01, TC_073) and SecurityProfile (A05, TC_083) -------------------------
@@ -122,7 +105,7 @@ async def upgrade_security_profile(
 @router.get("/stations/{station_id}/security-profile", response_model=SecurityProfileOut)
 async def get_security_profile(station_id: str, app: AppDep) -> SecurityProfileOut:
     station = await registered_station(app, station_id)
-    known = await profiles.state(app, station_id)
+    known = await store.profile_state(app, station_id)
     return SecurityProfileOut(
         station_id=station_id,
         min_security_profile=station.min_security_profile,
@@ -134,16 +117,8 @@ async def get_security_profile(station_id: str, app: AppDep) -> SecurityProfileO
 
 # --- certificates (A02/A03, M03-M05; TC_074-076) and ExtendedTriggerMessage -----------------------
 
-CertificateUse = Literal["CentralSystemRootCertificate", "ManufacturerRootCertificate"]
-MessageTrigger = Literal[
-    "BootNotification",
-    "LogStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "SignChargePointCertificate",
-    "StatusNotification",
-]
+CertificateUse = Literal[CERTIFICATE_TYPES]  # type: ignore[valid-type]
+MessageTrigger = Literal[tuple(TRIGGERED)]  # type: ignore[valid-type]
 
 
 class StatusOut(ApiModel):
@@ -166,13 +141,6 @@ class SignRequestOut(ApiModel):
     error: str | None = Field(description="Why CertificateSigned got no answer.")
     received_at: datetime
     answered_at: datetime | None
-
-
-class SignRequestList(ApiModel):
-    items: list[SignRequestOut]
-    total: int
-    offset: int
-    limit: int
 
 
 class InstallRequest(ApiModel):
@@ -206,6 +174,11 @@ class InstalledByType(ApiModel):
     certificate_hash_data: list[dict[str, Any]]
     asked_at: datetime
 
+    @field_validator("certificate_hash_data", mode="before")
+    @classmethod
+    def _none_reported(cls, value: Any) -> Any:
+        return [] if value is None else value  # NotFound comes without certificateHashData
+
 
 class CertificateCallOut(ApiModel):
     id: int
@@ -216,13 +189,6 @@ class CertificateCallOut(ApiModel):
     response: dict[str, Any] | None
     error: str | None
     created_at: datetime
-
-
-class CertificateCallList(ApiModel):
-    items: list[CertificateCallOut]
-    total: int
-    offset: int
-    limit: int
 
 
 @router.post(
@@ -238,17 +204,11 @@ async def extended_trigger(station_id: str, body: ExtendedTriggerRequest, app: A
     return await app.call(station_id, actions.EXTENDED_TRIGGER, payload)
 
 
-@router.get("/stations/{station_id}/sign-requests", response_model=SignRequestList)
-async def list_sign_requests(station_id: str, app: AppDep, page: PageDep) -> SignRequestList:
+@router.get("/stations/{station_id}/sign-requests", response_model=Paged[SignRequestOut])
+async def list_sign_requests(station_id: str, app: AppDep, page: PageDep) -> Paged[SignRequestOut]:
     """The station's SignCertificate requests and what became of them, newest first."""
     await registered_station(app, station_id)
-    rows, total = await store.sign_requests(app, station_id, page.offset, page.limit)
-    return SignRequestList(
-        items=[SignRequestOut.model_validate(r) for r in rows],
-        total=total,
-        offset=page.offset,
-        limit=page.limit,
-    )
+    return await store.sign_requests(app, station_id, page, SignRequestOut)
 
 
 @router.post(
@@ -285,35 +245,22 @@ async def query_certificates(station_id: str, body: QueryRequest, app: AppDep) -
     return await app.call(station_id, actions.GET_INSTALLED, payload)
 
 
-@router.get("/stations/{station_id}/certificates", response_model=list[InstalledByType])
-async def installed_certificates(station_id: str, app: AppDep) -> list[InstalledByType]:
+@router.get("/stations/{station_id}/certificates", response_model=Paged[InstalledByType])
+async def installed_certificates(
+    station_id: str, app: AppDep, page: PageDep
+) -> Paged[InstalledByType]:
     """The last GetInstalledCertificateIds answer per certificate type (nothing is sent)."""
     await registered_station(app, station_id)
-    latest = await store.installed_certificates(app, station_id)
-    return [
-        InstalledByType(
-            certificate_type=kind,
-            status=row.status or "",
-            certificate_hash_data=(row.response or {}).get("certificateHashData", []),
-            asked_at=row.created_at,
-        )
-        for kind, row in sorted(latest.items())
-    ]
+    return await store.installed_certificates(app, station_id, page, InstalledByType)
 
 
-@router.get("/stations/{station_id}/certificate-calls", response_model=CertificateCallList)
+@router.get("/stations/{station_id}/certificate-calls", response_model=Paged[CertificateCallOut])
 async def list_certificate_calls(
     station_id: str,
     app: AppDep,
     page: PageDep,
     action: Annotated[str | None, Query(description="Only this action.")] = None,
-) -> CertificateCallList:
+) -> Paged[CertificateCallOut]:
     """Certificate calls and extended triggers sent to the station, newest first."""
     await registered_station(app, station_id)
-    rows, total = await store.certificate_calls(app, station_id, page.offset, page.limit, action)
-    return CertificateCallList(
-        items=[CertificateCallOut.model_validate(r) for r in rows],
-        total=total,
-        offset=page.offset,
-        limit=page.limit,
-    )
+    return await store.certificate_calls(app, station_id, page, CertificateCallOut, action)

@@ -6,7 +6,9 @@ from typing import Any
 
 import click
 
-from csms_core.client import ApiClient, api_options
+from csms_core.client import ApiClient, api_options, compact
+
+from .messages import CERTIFICATE_TYPES, TRIGGERED
 
 EVENT_COLUMNS = ["id", "type", "timestamp", "techInfo", "receivedAt"]
 
@@ -24,10 +26,8 @@ def security() -> None:
 @api_options
 def events(client: ApiClient, station_id: str, type_: str | None, limit: int, offset: int) -> None:
     """List STATION_ID's security events, newest first."""
-    params: dict = {"limit": limit, "offset": offset}
-    if type_:
-        params["type"] = type_
-    data = client.request("GET", f"/stations/{station_id}/security-events", params=params)
+    params = compact(limit=limit, offset=offset, type=type_ or None)
+    data = client.request("GET", client.station(station_id, "security-events"), params=params)
     client.show(data, EVENT_COLUMNS)
 
 
@@ -43,7 +43,7 @@ def events(client: ApiClient, station_id: str, type_: str | None, limit: int, of
 def set_key(client: ApiClient, station_id: str, key: str | None) -> None:
     """Give STATION_ID a new Basic-auth password (ChangeConfiguration AuthorizationKey)."""
     body = {"authorizationKey": key} if key else {}
-    client.show(client.request("POST", f"/stations/{station_id}/authorization-key", json=body))
+    client.show(client.request("POST", client.station(station_id, "authorization-key"), json=body))
 
 
 @security.command("upgrade-profile")
@@ -53,7 +53,7 @@ def set_key(client: ApiClient, station_id: str, key: str | None) -> None:
 def upgrade_profile(client: ApiClient, station_id: str, profile: int) -> None:
     """Raise STATION_ID's security profile to PROFILE (ChangeConfiguration SecurityProfile)."""
     body = {"securityProfile": profile}
-    client.show(client.request("POST", f"/stations/{station_id}/security-profile", json=body))
+    client.show(client.request("POST", client.station(station_id, "security-profile"), json=body))
 
 
 @security.command("profile")
@@ -61,24 +61,14 @@ def upgrade_profile(client: ApiClient, station_id: str, profile: int) -> None:
 @api_options
 def profile(client: ApiClient, station_id: str) -> None:
     """Show STATION_ID's minimum, last used and pending security profile."""
-    client.show(client.request("GET", f"/stations/{station_id}/security-profile"))
-
-
-TRIGGERS = [
-    "BootNotification",
-    "LogStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "SignChargePointCertificate",
-    "StatusNotification",
-]
-CERTIFICATE_TYPES = ["CentralSystemRootCertificate", "ManufacturerRootCertificate"]
+    client.show(client.request("GET", client.station(station_id, "security-profile")))
 
 
 @security.command("trigger")
 @click.argument("station_id")
-@click.argument("message", type=click.Choice(TRIGGERS, case_sensitive=False), metavar="MESSAGE")
+@click.argument(
+    "message", type=click.Choice(list(TRIGGERED), case_sensitive=False), metavar="MESSAGE"
+)
 @click.option("--connector", type=click.IntRange(min=1), help="Connector id (omit: station).")
 @api_options
 def trigger(client: ApiClient, station_id: str, message: str, connector: int | None) -> None:
@@ -87,10 +77,9 @@ def trigger(client: ApiClient, station_id: str, message: str, connector: int | N
     MESSAGE: BootNotification, LogStatusNotification, FirmwareStatusNotification, Heartbeat,
     MeterValues, SignChargePointCertificate or StatusNotification (any case).
     """
-    body: dict = {"requestedMessage": message}
-    if connector is not None:
-        body["connectorId"] = connector
-    client.show(client.request("POST", f"/stations/{station_id}/extended-trigger", json=body))
+    body = compact(requestedMessage=message, connectorId=connector)
+    path = client.station(station_id, "extended-trigger")
+    client.show(client.request("POST", path, json=body))
 
 
 @security.command("sign-requests")
@@ -99,7 +88,8 @@ def trigger(client: ApiClient, station_id: str, message: str, connector: int | N
 @api_options
 def sign_requests(client: ApiClient, station_id: str, limit: int) -> None:
     """List STATION_ID's SignCertificate requests and the certificates sent back."""
-    data = client.request("GET", f"/stations/{station_id}/sign-requests", params={"limit": limit})
+    path = client.station(station_id, "sign-requests")
+    data = client.request("GET", path, params={"limit": limit})
     columns = ["id", "status", "reason", "serialNumber", "certificateStatus", "receivedAt"]
     client.show(data, columns)
 
@@ -112,7 +102,7 @@ def sign_requests(client: ApiClient, station_id: str, limit: int) -> None:
 def install(client: ApiClient, station_id: str, certificate_type: str, pem_file: Any) -> None:
     """Install the root certificate in PEM_FILE on STATION_ID (InstallCertificate)."""
     body = {"certificateType": certificate_type, "certificate": pem_file.read()}
-    path = f"/stations/{station_id}/certificates/install"
+    path = client.station(station_id, "certificates", "install")
     client.show(client.request("POST", path, json=body))
 
 
@@ -141,7 +131,7 @@ def delete(
             "serialNumber": serial_number,
         }
     }
-    path = f"/stations/{station_id}/certificates/delete"
+    path = client.station(station_id, "certificates", "delete")
     client.show(client.request("POST", path, json=body))
 
 
@@ -157,10 +147,11 @@ def delete(
 def certificates(client: ApiClient, station_id: str, ask: str | None) -> None:
     """Show the certificates STATION_ID reported as installed."""
     if ask:
-        path = f"/stations/{station_id}/certificates/query"
+        path = client.station(station_id, "certificates", "query")
         client.show(client.request("POST", path, json={"certificateType": ask}))
         return
-    client.show(client.request("GET", f"/stations/{station_id}/certificates"))
+    data = client.request("GET", client.station(station_id, "certificates"))
+    client.show(data, ["certificateType", "status", "certificateHashData", "askedAt"])
 
 
 @security.command("calls")
@@ -170,8 +161,6 @@ def certificates(client: ApiClient, station_id: str, ask: str | None) -> None:
 @api_options
 def calls(client: ApiClient, station_id: str, action: str | None, limit: int) -> None:
     """List the certificate calls and extended triggers sent to STATION_ID."""
-    params: dict = {"limit": limit}
-    if action:
-        params["action"] = action
-    data = client.request("GET", f"/stations/{station_id}/certificate-calls", params=params)
+    params = compact(limit=limit, action=action or None)
+    data = client.request("GET", client.station(station_id, "certificate-calls"), params=params)
     client.show(data, ["id", "action", "status", "error", "createdAt"])

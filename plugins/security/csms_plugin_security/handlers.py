@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
-from typing import Any
 
+from csms_core import StationContext
 from csms_core.rpc import parse_timestamp
 
-from . import ca, signing
-from .models import SecurityEvent, SignRequest
-
-NAME = "security"
+from . import PLUGIN, ca, signing, store
 
 log = logging.getLogger("csms.security")
 
 
-async def security_event_notification(station: Any, payload: dict) -> dict:
-    row = SecurityEvent(
-        station_id=station.id,
-        type=payload["type"],
-        timestamp=parse_timestamp(payload["timestamp"]),
-        tech_info=payload.get("techInfo"),
-        received_at=datetime.now(UTC),
-    )
+async def security_event_notification(station: StationContext, payload: dict) -> dict:
     # A04.FR.02: the station queues these for guaranteed delivery; confirm only what is stored.
-    async with station.app.db.session() as session, session.begin():
-        session.add(row)
+    await store.record_event(
+        station.app,
+        station.id,
+        payload["type"],
+        parse_timestamp(payload["timestamp"]),
+        payload.get("techInfo"),
+    )
     log.info("%s security event %s", station.id, payload["type"])
     return {}
 
@@ -35,10 +29,10 @@ async def security_event_notification(station: Any, payload: dict) -> dict:
 # --- SignCertificate (A02/A03; TC_074) ---------------------------------------------------------
 
 
-async def sign_certificate(station: Any, payload: dict) -> dict:
+async def sign_certificate(station: StationContext, payload: dict) -> dict:
     """Check the CSR and answer; sign it and send CertificateSigned once the answer is out."""
     app = station.app
-    settings = app.settings_for(NAME)
+    settings = app.settings_for(PLUGIN)
     status, reason, csr = "Accepted", None, None
     if not settings.signing:
         status, reason = "Rejected", "no CA configured (plugins.security.ca_cert / ca_key)"
@@ -54,17 +48,7 @@ async def sign_certificate(station: Any, payload: dict) -> dict:
             # A02.FR.12: not able to process it. The operator's problem, said in the log.
             log.error("cannot load the CA to sign %s's certificate: %s", station.id, exc)
             status, reason = "Rejected", "the CA cannot be loaded"
-    row = SignRequest(
-        station_id=station.id,
-        csr=payload["csr"],
-        status=status,
-        reason=reason,
-        received_at=datetime.now(UTC),
-    )
-    async with app.db.session() as session, session.begin():
-        session.add(row)
-        await session.flush()
-        row_id = row.id
+    row_id = await store.record_sign_request(app, station.id, payload["csr"], status, reason)
     if csr is not None:
         station.after_reply(lambda: signing.issue(app, station.id, row_id, authority, csr))
     else:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from csms_core import hookimpl
+from csms_core import Csms, hookimpl
 
-from . import actions, handlers, profiles
+from . import PLUGIN, actions, handlers, profiles
 from .models import SecurityBase
 from .settings import SecuritySettings
-
-NAME = "security"
 
 
 @hookimpl
@@ -27,12 +25,12 @@ def register_actions(register: Any) -> None:
 
 @hookimpl
 def register_settings(register: Any) -> None:
-    register(NAME, SecuritySettings)
+    register(PLUGIN, SecuritySettings)
 
 
 @hookimpl
 def register_tables(register: Any) -> None:
-    register(NAME, SecurityBase.metadata, Path(__file__).parent / "migrations")
+    register(PLUGIN, SecurityBase.metadata, Path(__file__).parent / "migrations")
 
 
 @hookimpl
@@ -50,14 +48,14 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-async def check_call(app: Any, station_id: str, action: str, payload: dict) -> None:
+async def check_call(app: Csms, station_id: str, action: str, payload: dict) -> None:
     if action == profiles.CHANGE_CONFIGURATION:
         await profiles.check(app, station_id, payload)
 
 
 @hookimpl
 async def call_completed(
-    app: Any, station_id: str, action: str, request: dict, response: Any, error: Any
+    app: Csms, station_id: str, action: str, request: dict, response: Any, error: Any
 ) -> None:
     if action == profiles.CHANGE_CONFIGURATION:
         await profiles.completed(app, station_id, request, response, error)
@@ -67,6 +65,6 @@ async def call_completed(
 
 
 @hookimpl
-def station_connected(app: Any, station_id: str, security_profile: int) -> None:
+def station_connected(app: Csms, station_id: str, security_profile: int) -> None:
     # In the background: a reconnect storm should not wait on this plugin's bookkeeping.
     app.spawn(profiles.connected(app, station_id, security_profile))

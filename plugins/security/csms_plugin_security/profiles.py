@@ -11,14 +11,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
-
-from csms_core import PayloadRejected
+from csms_core import Csms, PayloadRejected
 from csms_core.security import check_password_rules
 
-from .models import ProfileState
+from . import store
 
 log = logging.getLogger("csms.security")
 
@@ -27,14 +23,9 @@ AUTHORIZATION_KEY = "AuthorizationKey"
 SECURITY_PROFILE = "SecurityProfile"
 
 
-async def state(app: Any, station_id: str) -> ProfileState | None:
-    async with app.db.session() as session:
-        return await session.get(ProfileState, station_id)
-
-
-async def current_profile(app: Any, station: Any) -> int:
+async def current_profile(app: Csms, station: Any) -> int:
     """The station's profile as far as we know: the kernel's minimum or what it last used."""
-    known = await state(app, station.id)
+    known = await store.profile_state(app, station.id)
     used = known.connected_profile if known and known.connected_profile is not None else 0
     return max(station.min_security_profile, used)
 
@@ -44,7 +35,7 @@ def key_is(key: str, name: str) -> bool:
     return key.lower() == name.lower()
 
 
-async def check(app: Any, station_id: str, payload: dict) -> None:
+async def check(app: Csms, station_id: str, payload: dict) -> None:
     """Refuse (422, nothing sent) what the whitepaper forbids or cannot work on this server."""
     key = payload["key"]
     if key_is(key, AUTHORIZATION_KEY):
@@ -84,13 +75,13 @@ async def check(app: Any, station_id: str, payload: dict) -> None:
 
 
 async def completed(
-    app: Any, station_id: str, request: dict, response: dict | None, error: Any
+    app: Csms, station_id: str, request: dict, response: dict | None, error: Any
 ) -> None:
     key = request.get("key", "")
     if key_is(key, AUTHORIZATION_KEY):
         await _authorization_key_completed(app, station_id, request, response, error)
     elif key_is(key, SECURITY_PROFILE) and response and response.get("status") == "Accepted":
-        await _save(
+        await store.save_profile_state(
             app,
             station_id,
             pending_profile=int(request["value"]),
@@ -100,7 +91,7 @@ async def completed(
 
 
 async def _authorization_key_completed(
-    app: Any, station_id: str, request: dict, response: dict | None, error: Any
+    app: Csms, station_id: str, request: dict, response: dict | None, error: Any
 ) -> None:
     status = response.get("status") if response else None
     if status == "Accepted":
@@ -121,10 +112,9 @@ async def _authorization_key_completed(
         )
 
 
-async def connected(app: Any, station_id: str, security_profile: int) -> None:
-    # The kernel's batched lookup: a reconnect storm costs a few queries, not one per station;
-    # and a station reconnecting with its usual profile costs no write.
-    known = await app.db.get(ProfileState, station_id)
+async def connected(app: Csms, station_id: str, security_profile: int) -> None:
+    # A station reconnecting with its usual profile costs a (batched) read and no write.
+    known = await store.profile_state(app, station_id)
     pending = known.pending_profile if known else None
     if pending is not None and security_profile >= pending:
         # A05.FR.09: it came back with the new profile: never a lower one again.
@@ -132,7 +122,7 @@ async def connected(app: Any, station_id: str, security_profile: int) -> None:
         if station is not None and station.min_security_profile < pending:
             await app.stations.update(station_id, min_security_profile=pending)
         log.info("%s connected with security profile %s; minimum raised", station_id, pending)
-        await _save(
+        await store.save_profile_state(
             app,
             station_id,
             connected_profile=security_profile,
@@ -140,49 +130,4 @@ async def connected(app: Any, station_id: str, security_profile: int) -> None:
             pending_since=None,
         )
     elif known is None or known.connected_profile != security_profile:
-        # Group commit: a storm of first connections is a few transactions, not thousands.
-        row = {
-            "station_id": station_id,
-            "connected_profile": security_profile,
-            "updated_at": datetime.now(UTC),
-        }
-        await app.db.write((_connected_upsert(app.db.engine.dialect.name), row))
-
-
-_UPSERTS: dict[str, Any] = {}
-
-
-def _connected_upsert(dialect: str) -> Any:
-    """INSERT .. ON CONFLICT DO UPDATE of the profile a station connected with, built once;
-    a pending upgrade in the same row is left alone."""
-    statement = _UPSERTS.get(dialect)
-    if statement is None:
-        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-        base = insert_(ProfileState)
-        statement = _UPSERTS[dialect] = base.on_conflict_do_update(
-            index_elements=["station_id"],
-            set_={
-                "connected_profile": base.excluded.connected_profile,
-                "updated_at": base.excluded.updated_at,
-            },
-        )
-    return statement
-
-
-async def _save(app: Any, station_id: str, **values: Any) -> None:
-    for attempt in (1, 2):
-        try:
-            async with app.db.session() as session, session.begin():
-                row = await session.get(ProfileState, station_id)
-                if row is None:
-                    row = ProfileState(station_id=station_id)
-                    session.add(row)
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.updated_at = datetime.now(UTC)
-            return
-        except IntegrityError:
-            # A connection's bookkeeping and an upgrade's answer created the row at once:
-            # the second time round it exists and is updated.
-            if attempt == 2:
-                raise
+        await store.record_connected_profile(app, station_id, security_profile)

@@ -119,7 +119,7 @@ async def test_tc076_get_installed_and_delete_certificate(
     )
     assert (call.action, call.payload) == ("GetInstalledCertificateIds", body)
     assert answer == {"status": "Accepted", "certificateHashData": [hash_data]}
-    [installed] = (await api.get("/stations/CP1/certificates")).json()
+    [installed] = (await api.get("/stations/CP1/certificates")).json()["items"]
     assert installed["certificateType"] == "CentralSystemRootCertificate"
     assert installed["certificateHashData"] == [hash_data]
     # M04: delete it by those hashes (M04.FR.07: the algorithm it was installed with).
@@ -143,8 +143,31 @@ async def test_get_installed_not_found(api: httpx.AsyncClient, cp: ChargePoint) 
     body = {"certificateType": "ManufacturerRootCertificate"}
     _, answer = await send(api, cp, "certificates/query", body, {"status": "NotFound"})
     assert answer == {"status": "NotFound", "certificateHashData": []}
-    [installed] = (await api.get("/stations/CP1/certificates")).json()
+    [installed] = (await api.get("/stations/CP1/certificates")).json()["items"]
     assert (installed["status"], installed["certificateHashData"]) == ("NotFound", [])
+
+
+async def test_installed_certificates_one_per_type_newest_answer_paged(
+    api: httpx.AsyncClient, cp: ChargePoint, root: trustme.CA
+) -> None:
+    hash_data = expected_hash_data(root)
+    for kind, answer in [
+        ("ManufacturerRootCertificate", {"status": "Accepted", "certificateHashData": [hash_data]}),
+        ("CentralSystemRootCertificate", {"status": "NotFound"}),
+        ("ManufacturerRootCertificate", {"status": "NotFound"}),  # deleted since
+    ]:
+        await send(api, cp, "certificates/query", {"certificateType": kind}, answer)
+    response = await api.get("/stations/CP1/certificates", params={"limit": 1})
+    page = response.json()
+    assert (page["total"], page["offset"], page["limit"]) == (2, 0, 1)
+    [first] = page["items"]
+    assert first["certificateType"] == "CentralSystemRootCertificate"
+    [second] = (await api.get("/stations/CP1/certificates", params={"offset": 1})).json()["items"]
+    assert (second["certificateType"], second["status"]) == (
+        "ManufacturerRootCertificate",
+        "NotFound",
+    )
+    assert second["certificateHashData"] == []
 
 
 async def test_call_errors_are_recorded(api: httpx.AsyncClient, cp: ChargePoint) -> None:
@@ -183,7 +206,7 @@ async def test_cli_install_query_delete(
     assert await run("install", "CP1", kind, str(tmp_path / "root.pem")) == {"status": "Accepted"}
     asked = await run("certificates", "CP1", "--ask", kind)
     assert asked["certificateHashData"] == [hash_data]
-    assert (await run("certificates", "CP1"))[0]["certificateHashData"] == [hash_data]
+    assert (await run("certificates", "CP1"))["items"][0]["certificateHashData"] == [hash_data]
     deleted = await run(
         "delete",
         "CP1",

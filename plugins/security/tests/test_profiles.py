@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import trustme
+from csms_plugin_security import store
 from websockets.exceptions import InvalidStatus
 
 from csms_core.security import verify_password
@@ -41,6 +42,17 @@ async def change_key(api: httpx.AsyncClient, cp: ChargePoint, status: str, **bod
     assert response.json() == {"status": status}
     assert call.payload["key"] == "AuthorizationKey"
     return call.payload["value"]
+
+
+async def change_configuration(
+    api: httpx.AsyncClient, cp: ChargePoint, key: str, value: str
+) -> None:
+    """ChangeConfiguration through the generic call route, answered Accepted by ``cp``."""
+    request = asyncio.create_task(
+        api.post("/stations/CP1/calls/ChangeConfiguration", json={"key": key, "value": value})
+    )
+    await cp.reply(await cp.expect("ChangeConfiguration"), {"status": "Accepted"})
+    assert (await request).json() == {"status": "Accepted"}
 
 
 # --- TC_073: AuthorizationKey -----------------------------------------------------------------
@@ -90,14 +102,7 @@ async def test_generated_key_and_the_generic_route(
     await cp.close()
     async with ChargePoint(ocpp_url(csms), "CP1", generated) as again:
         # The rule and the effect hold on the generic call route too.
-        request = asyncio.create_task(
-            api.post(
-                "/stations/CP1/calls/ChangeConfiguration",
-                json={"key": "AuthorizationKey", "value": NEW_KEY},
-            )
-        )
-        await again.reply(await again.expect("ChangeConfiguration"), {"status": "Accepted"})
-        assert (await request).json() == {"status": "Accepted"}
+        await change_configuration(api, again, "AuthorizationKey", NEW_KEY)
     assert verify_password(NEW_KEY, (await csms.stations.get("CP1")).password_hash)
 
 
@@ -203,9 +208,7 @@ async def test_profile_out_of_range_and_unknown_station(
 
 
 async def profile_connected(app: Any, station_id: str, profile: int) -> bool:
-    from csms_plugin_security.profiles import state
-
-    known = await state(app, station_id)
+    known = await store.profile_state(app, station_id)
     return known is not None and known.connected_profile == profile
 
 
@@ -299,13 +302,11 @@ async def test_cli_set_key_and_upgrade(csms: Any, connect: Any, cli: Any) -> Non
 
 async def test_concurrent_bookkeeping_creates_one_row(csms: Any) -> None:
     """A connection's record and an upgrade's answer may create a station's row at once."""
-    from csms_plugin_security import profiles
-
     await asyncio.gather(
-        *(profiles._save(csms, "CPX", connected_profile=n % 2) for n in range(4)),
-        profiles._save(csms, "CPX", pending_profile=2),
+        *(store.save_profile_state(csms, "CPX", connected_profile=n % 2) for n in range(4)),
+        store.save_profile_state(csms, "CPX", pending_profile=2),
     )
-    known = await profiles.state(csms, "CPX")
+    known = await store.profile_state(csms, "CPX")
     assert known is not None and known.pending_profile == 2
 
 
@@ -327,12 +328,5 @@ async def test_rules_and_effects_hold_whatever_the_case_of_the_key(
         assert response.status_code == 422, (key, value, response.text)
     assert cp.received.empty()
     # Accepted in another spelling: the new key is the station's password from now on.
-    request = asyncio.create_task(
-        api.post(
-            "/stations/CP1/calls/ChangeConfiguration",
-            json={"key": "authorizationKey", "value": NEW_KEY},
-        )
-    )
-    await cp.reply(await cp.expect("ChangeConfiguration"), {"status": "Accepted"})
-    assert (await request).json() == {"status": "Accepted"}
+    await change_configuration(api, cp, "authorizationKey", NEW_KEY)
     assert verify_password(NEW_KEY, (await csms.stations.get("CP1")).password_hash)
