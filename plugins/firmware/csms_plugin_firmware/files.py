@@ -19,6 +19,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from csms_core import Csms
 from csms_core.storage.types import utcnow
 
 from . import PLUGIN
@@ -91,7 +92,7 @@ def check_file_name(name: str | None) -> str:
     return name
 
 
-def public_base(app: Any) -> str:
+def public_base(app: Csms) -> str:
     """The base URL stations use for our file routes (setting ``public_url``, else the API's)."""
     configured = app.settings_for(PLUGIN).public_url
     if configured:
@@ -104,7 +105,7 @@ def public_base(app: Any) -> str:
     return f"{scheme}://{host}:{app.api.port}"
 
 
-def upload_expired(app: Any, request: DiagnosticsRequest) -> bool:
+def upload_expired(app: Csms, request: DiagnosticsRequest) -> bool:
     """Whether the request's upload URL or FTP account no longer takes files (setting
     ``diagnostics_upload_ttl``, counted from the request)."""
     ttl = timedelta(seconds=app.settings_for(PLUGIN).diagnostics_upload_ttl)
