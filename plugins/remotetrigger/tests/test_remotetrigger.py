@@ -358,3 +358,10 @@ async def test_cli_trigger_waits_for_the_message(cli: Any, cp: ChargePoint) -> N
     out = json.loads(result.output)
     assert out["status"] == "Accepted"
     assert out["triggeredMessage"]["payload"] == MESSAGES["MeterValues"]
+
+
+async def test_cli_quotes_the_station_id(cli: Any, csms: Any) -> None:
+    # Unquoted, "CP#1" would name station "CP" (the rest a URL fragment): 404.
+    await csms.stations.create("CP#1")
+    result = await cli("trigger", "CP#1", "Heartbeat", check=False)
+    assert result.exit_code != 0 and "409" in result.output  # registered, not connected
