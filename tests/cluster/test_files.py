@@ -165,7 +165,7 @@ async def test_ftp_upload_to_one_node_is_fetched_from_another(make_node, api_for
         # The upload account's password goes to the station alone.
         location = urlsplit(sent[0]["location"])
         # The account lives in the database: node b accepts it although a created it.
-        port_b = b.state["firmware.ftp"].port
+        port_b = b.state["firmware"].ftp.port
         assert port_b != location.port
         args = (location.hostname, port_b, location.username, location.password, LOG)
         assert (await asyncio.to_thread(ftp_upload, *args)).startswith("226")

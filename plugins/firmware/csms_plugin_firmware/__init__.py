@@ -1,4 +1,4 @@
 """OCPP 1.6 Firmware Management: UpdateFirmware, GetDiagnostics, their status notifications,
 firmware images hosted for stations to download and diagnostics uploads received."""
 
-__version__ = "0.1.0"
+PLUGIN = "firmware"

@@ -4,10 +4,9 @@ after the answer, whichever endpoint (generic call route, convenience route, CLI
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
-from csms_core import PayloadRejected
+from csms_core import Csms, PayloadRejected
 from csms_core.redact import url_without_password
 
 from . import store
@@ -40,13 +39,13 @@ def _parse_time(payload: dict, key: str) -> datetime | None:
         raise PayloadRejected(f"{key} {value!r} is not an ISO 8601 date-time") from None
 
 
-def check_update_firmware(app: Any, station_id: str, payload: dict) -> None:
+def check_update_firmware(app: Csms, station_id: str, payload: dict) -> None:
     _check_location(payload)
     _check_retries(payload)
     _parse_time(payload, "retrieveDate")
 
 
-def check_get_diagnostics(app: Any, station_id: str, payload: dict) -> None:
+def check_get_diagnostics(app: Csms, station_id: str, payload: dict) -> None:
     _check_location(payload)
     _check_retries(payload)
     start, stop = _parse_time(payload, "startTime"), _parse_time(payload, "stopTime")
@@ -67,7 +66,7 @@ def hosted_token(location: str) -> str | None:
     return rest.split("/", 1)[0] or None
 
 
-async def on_update_firmware(app: Any, station_id: str, request: dict, response: dict) -> None:
+async def on_update_firmware(app: Csms, station_id: str, request: dict, response: dict) -> None:
     image_id = None
     token = hosted_token(request["location"])
     if token is not None:
@@ -76,5 +75,5 @@ async def on_update_firmware(app: Any, station_id: str, request: dict, response:
     await store.record_update(app, station_id, request, image_id)
 
 
-async def on_get_diagnostics(app: Any, station_id: str, request: dict, response: dict) -> None:
+async def on_get_diagnostics(app: Csms, station_id: str, request: dict, response: dict) -> None:
     await store.record_diagnostics_answer(app, station_id, request, response)

@@ -4,7 +4,7 @@ use to download firmware and upload diagnostics without an API key."""
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
@@ -14,19 +14,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import Field, model_validator
 
-from csms_core.api.deps import (
-    CALL_ERROR_RESPONSES,
-    ApiModel,
-    AppDep,
-    PageDep,
-    lift_body_limit,
-    registered_station,
-)
+from csms_core import Csms
+from csms_core.api import ApiModel, AppDep, Paged, PageDep, registered_station
+from csms_core.api.deps import CALL_ERROR_RESPONSES, lift_body_limit
 from csms_core.errors import CallFailed
 from csms_core.files import SharedFilesError
 from csms_core.redact import url_without_password
 
-from . import store
+from . import PLUGIN, store
 from .actions import DIAGNOSTICS_PATH, FIRMWARE_PATH
 from .files import (
     UploadRefused,
@@ -36,9 +31,17 @@ from .files import (
     new_token,
     public_base,
     receive,
+    upload_expired,
 )
-from .ftp import hash_password, new_credentials
-from .models import DiagnosticsRequest, DiagnosticsStatusEvent, FirmwareImage, FirmwareStatusEvent
+from .ftp import hash_password, new_credentials, state
+from .models import (
+    DiagnosticsRequest,
+    DiagnosticsStatusEvent,
+    FirmwareImage,
+    FirmwareStatusEvent,
+    FirmwareUpdate,
+    StatusEvent,
+)
 
 router = APIRouter(tags=["firmware"])
 public_router = APIRouter(tags=["station file transfer"])
@@ -70,13 +73,6 @@ class FirmwareImageOut(ApiModel):
     sha256: str
     url: str = Field(description="Where stations download the image (no API key needed).")
     created_at: datetime
-
-
-class FirmwareImageList(ApiModel):
-    items: list[FirmwareImageOut]
-    total: int
-    offset: int
-    limit: int
 
 
 class FirmwareUpdateIn(ApiModel):
@@ -121,7 +117,16 @@ class CallOut(ApiModel):
 
 class StatusEventOut(ApiModel):
     status: str
-    timestamp: datetime
+    timestamp: datetime = Field(validation_alias="received_at")
+
+
+class ReportedStatusOut(ApiModel):
+    """What a station reported with its status notifications of one kind."""
+
+    station_id: str
+    status: str | None = Field(description="The last notification's (None: none yet).")
+    timestamp: datetime | None
+    history: list[StatusEventOut]
 
 
 class FirmwareUpdateOut(ApiModel):
@@ -129,24 +134,20 @@ class FirmwareUpdateOut(ApiModel):
     retrieve_date: str
     retries: int | None
     retry_interval: int | None
-    firmware_id: int | None
+    firmware_id: int | None = Field(validation_alias="image_id")
     requested_at: datetime
 
 
-class FirmwareStateOut(ApiModel):
-    station_id: str
-    status: str | None = Field(description="The last FirmwareStatusNotification (None: none yet).")
-    timestamp: datetime | None
-    history: list[StatusEventOut]
+class FirmwareStateOut(ReportedStatusOut):
     updates: list[FirmwareUpdateOut]
 
 
 class DiagnosticsFileOut(ApiModel):
-    name: str
+    name: str = Field(validation_alias="file_name")
     size: int
     sha256: str
     uploaded_at: datetime
-    request_id: int
+    request_id: int = Field(validation_alias="id")
 
 
 class DiagnosticsRequestOut(ApiModel):
@@ -159,19 +160,13 @@ class DiagnosticsRequestOut(ApiModel):
     requested_at: datetime
     answered_at: datetime | None
     announced_file_name: str | None = Field(description="fileName from GetDiagnostics.conf.")
-    file: DiagnosticsFileOut | None = Field(description="The file uploaded to this CSMS.")
+    file: DiagnosticsFileOut | None = Field(
+        validation_alias="uploaded_file", description="The file uploaded to this CSMS."
+    )
 
 
-class DiagnosticsStateOut(ApiModel):
-    station_id: str
-    status: str | None
-    timestamp: datetime | None
-    history: list[StatusEventOut]
+class DiagnosticsStateOut(ReportedStatusOut):
     requests: list[DiagnosticsRequestOut]
-
-
-class DiagnosticsFileList(ApiModel):
-    items: list[DiagnosticsFileOut]
 
 
 class UploadOut(ApiModel):
@@ -191,11 +186,12 @@ def ocpp_time(value: datetime | None) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def image_url(app: Any, image: FirmwareImage) -> str:
+def image_url(app: Csms, image: FirmwareImage) -> str:
     return f"{public_base(app)}{FIRMWARE_PATH}{image.token}/{quote(image.file_name)}"
 
 
-def image_out(app: Any, image: FirmwareImage) -> FirmwareImageOut:
+def image_out(app: Csms, image: FirmwareImage) -> FirmwareImageOut:
+    # The row, and where stations download it from (which depends on this node's settings).
     return FirmwareImageOut(
         id=image.id,
         file_name=image.file_name,
@@ -206,23 +202,20 @@ def image_out(app: Any, image: FirmwareImage) -> FirmwareImageOut:
     )
 
 
-def file_out(row: DiagnosticsRequest) -> DiagnosticsFileOut | None:
-    if row.uploaded_at is None:
-        return None
-    return DiagnosticsFileOut(
-        name=row.file_name,
-        size=row.size,
-        sha256=row.sha256,
-        uploaded_at=row.uploaded_at,
-        request_id=row.id,
-    )
+async def reported_status(app: Csms, model: type[StatusEvent], station_id: str) -> dict[str, Any]:
+    """The fields of ``ReportedStatusOut``: the last notification of a kind and all of them."""
+    await registered_station(app, station_id)
+    events = await store.of_station(app, model, station_id)
+    last = events[-1] if events else None
+    return {
+        "station_id": station_id,
+        "status": last.status if last else None,
+        "timestamp": last.received_at if last else None,
+        "history": events,
+    }
 
 
-def history_out(rows: list[Any]) -> list[StatusEventOut]:
-    return [StatusEventOut(status=r.status, timestamp=r.received_at) for r in rows]
-
-
-async def file_response(app: Any, key: str, name: str) -> FileResponse:
+async def file_response(app: Csms, key: str, name: str) -> FileResponse:
     """Serve a stored file, fetched first if another node received it."""
     try:
         path = await app.files.fetch(key)
@@ -233,7 +226,7 @@ async def file_response(app: Any, key: str, name: str) -> FileResponse:
     return FileResponse(path, media_type="application/octet-stream", filename=name)
 
 
-async def publish_or_refuse(app: Any, key: str) -> None:
+async def publish_or_refuse(app: Csms, key: str) -> None:
     """Share a received file with every node; if that fails, the upload did not happen."""
     try:
         await app.files.publish(key)
@@ -251,8 +244,8 @@ async def receive_or_refuse(request: Request, path: Path, max_size: int, **kwarg
         raise HTTPException(exc.status_code, exc.detail) from None
 
 
-def ftp_host(app: Any) -> str:
-    settings = app.settings_for("firmware")
+def ftp_host(app: Csms) -> str:
+    settings = app.settings_for(PLUGIN)
     return settings.ftp_public_host or urlsplit(public_base(app)).hostname or "localhost"
 
 
@@ -266,7 +259,7 @@ async def upload_firmware(request: Request, app: AppDep) -> FirmwareImageOut:
     """Upload a firmware image (multipart field ``file``); streamed to disk, sha256 recorded."""
     token = new_token()
     key = image_key(token)
-    limit = app.settings_for("firmware").max_firmware_size
+    limit = app.settings_for(PLUGIN).max_firmware_size
     stored = await receive_or_refuse(request, app.files.path(key), limit, field="file")
     await publish_or_refuse(app, key)  # before the row: a listed image is on every node
     try:
@@ -278,18 +271,18 @@ async def upload_firmware(request: Request, app: AppDep) -> FirmwareImageOut:
     return image_out(app, image)
 
 
-@router.get("/firmware", response_model=FirmwareImageList)
-async def list_firmware(app: AppDep, page: PageDep) -> FirmwareImageList:
-    images, total = await store.list_images(app, page.offset, page.limit)
-    return FirmwareImageList(
-        items=[image_out(app, i) for i in images],
-        total=total,
-        offset=page.offset,
-        limit=page.limit,
+@router.get("/firmware", response_model=Paged[FirmwareImageOut])
+async def list_firmware(app: AppDep, page: PageDep) -> Paged[FirmwareImageOut]:
+    images = await store.images(app, page)
+    return Paged[FirmwareImageOut](
+        items=[image_out(app, i) for i in images.items],
+        total=images.total,
+        offset=images.offset,
+        limit=images.limit,
     )
 
 
-async def _image(app: Any, firmware_id: int) -> FirmwareImage:
+async def _image(app: Csms, firmware_id: int) -> FirmwareImage:
     image = await store.get_image(app, firmware_id)
     if image is None:
         raise HTTPException(404, f"firmware image {firmware_id} does not exist")
@@ -339,27 +332,9 @@ async def update_firmware(
 @router.get("/stations/{station_id}/firmware", response_model=FirmwareStateOut)
 async def firmware_state(station_id: str, app: AppDep) -> FirmwareStateOut:
     """The station's firmware status (last FirmwareStatusNotification), history and updates."""
-    await registered_station(app, station_id)
-    events = await store.status_history(app, FirmwareStatusEvent, station_id)
-    updates = await store.list_updates(app, station_id)
-    last = events[-1] if events else None
-    return FirmwareStateOut(
-        station_id=station_id,
-        status=last.status if last else None,
-        timestamp=last.received_at if last else None,
-        history=history_out(events),
-        updates=[
-            FirmwareUpdateOut(
-                location=u.location,
-                retrieve_date=u.retrieve_date,
-                retries=u.retries,
-                retry_interval=u.retry_interval,
-                firmware_id=u.image_id,
-                requested_at=u.requested_at,
-            )
-            for u in updates
-        ],
-    )
+    reported = await reported_status(app, FirmwareStatusEvent, station_id)
+    updates = await store.of_station(app, FirmwareUpdate, station_id)
+    return FirmwareStateOut.model_validate({**reported, "updates": updates})
 
 
 # --- diagnostics --------------------------------------------------------------------------
@@ -377,7 +352,7 @@ async def request_diagnostics(
     token = ftp_user = ftp_password_hash = None
     location = body.location
     if location is None and body.protocol == "ftp":
-        receiver = app.state.get("firmware.ftp")
+        receiver = state(app).ftp
         if receiver is None:
             raise HTTPException(422, "the FTP receiver is off (setting ftp_enabled)")
         token = new_token()
@@ -413,39 +388,18 @@ async def request_diagnostics(
 async def diagnostics_state(station_id: str, app: AppDep) -> DiagnosticsStateOut:
     """The station's diagnostics status (last DiagnosticsStatusNotification), history and
     GetDiagnostics requests with their uploaded files."""
-    await registered_station(app, station_id)
-    events = await store.status_history(app, DiagnosticsStatusEvent, station_id)
-    requests = await store.list_diagnostics_requests(app, station_id)
-    last = events[-1] if events else None
-    return DiagnosticsStateOut(
-        station_id=station_id,
-        status=last.status if last else None,
-        timestamp=last.received_at if last else None,
-        history=history_out(events),
-        requests=[
-            DiagnosticsRequestOut(
-                id=r.id,
-                location=r.location,
-                start_time=r.start_time,
-                stop_time=r.stop_time,
-                retries=r.retries,
-                retry_interval=r.retry_interval,
-                requested_at=r.requested_at,
-                answered_at=r.answered_at,
-                announced_file_name=r.announced_file_name,
-                file=file_out(r),
-            )
-            for r in requests
-        ],
-    )
+    reported = await reported_status(app, DiagnosticsStatusEvent, station_id)
+    requests = await store.of_station(app, DiagnosticsRequest, station_id)
+    return DiagnosticsStateOut.model_validate({**reported, "requests": requests})
 
 
-@router.get("/stations/{station_id}/diagnostics/files", response_model=DiagnosticsFileList)
-async def list_diagnostics_files(station_id: str, app: AppDep) -> DiagnosticsFileList:
+@router.get("/stations/{station_id}/diagnostics/files", response_model=Paged[DiagnosticsFileOut])
+async def list_diagnostics_files(
+    station_id: str, app: AppDep, page: PageDep
+) -> Paged[DiagnosticsFileOut]:
     """Files the station uploaded to this CSMS, newest first."""
     await registered_station(app, station_id)
-    rows = await store.diagnostics_files(app, station_id)
-    return DiagnosticsFileList(items=[f for r in rows if (f := file_out(r)) is not None])
+    return await store.diagnostics_files(app, station_id, page, DiagnosticsFileOut)
 
 
 @router.get(
@@ -460,10 +414,10 @@ async def download_diagnostics_file(station_id: str, name: str, app: AppDep) -> 
     except UploadRefused as exc:
         raise HTTPException(exc.status_code, exc.detail) from None
     await registered_station(app, station_id)
-    for row in await store.diagnostics_files(app, station_id):
-        if row.file_name == name and row.token is not None:
-            return await file_response(app, diagnostics_key(row.token), name)
-    raise HTTPException(404, f"station {station_id!r} uploaded no file named {name!r}")
+    row = await store.diagnostics_file(app, station_id, name)
+    if row is None or row.token is None:
+        raise HTTPException(404, f"station {station_id!r} uploaded no file named {name!r}")
+    return await file_response(app, diagnostics_key(row.token), name)
 
 
 # --- public: what stations fetch and upload -----------------------------------------------
@@ -483,9 +437,8 @@ async def _receive_diagnostics(token: str, name: str | None, request: Request, a
     row = await store.diagnostics_request_by_token(app, token)
     if row is None:
         raise HTTPException(404, "no such diagnostics upload URL")
-    settings = app.settings_for("firmware")
-    expires = row.requested_at + timedelta(seconds=settings.diagnostics_upload_ttl)
-    if datetime.now(UTC) > expires:
+    settings = app.settings_for(PLUGIN)
+    if upload_expired(app, row):
         raise HTTPException(410, "this diagnostics upload URL has expired")
     default_name = name or row.announced_file_name or f"diagnostics-{row.id}"
     key = diagnostics_key(token)

@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 import click
 import httpx
+from pydantic.alias_generators import to_camel
 
-from csms_core.client import ApiClient, api_options
+from csms_core.client import ApiClient, api_options, compact
 
 IMAGE_COLUMNS = ["id", "fileName", "size", "sha256", "url"]
 FILE_COLUMNS = ["name", "size", "sha256", "uploadedAt", "requestId"]
@@ -25,12 +26,21 @@ def _retry_options(fn: Any) -> Any:
     )(fn)
 
 
-def _optional(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+def _send(client: ApiClient, station_id: str, resource: str, options: dict[str, Any]) -> None:
+    """POST the options given to the station's ``resource`` (the API's camelCase names of
+    the command's options); show the answer: the OCPP request sent and the response."""
+    body = compact(**{to_camel(name): value for name, value in options.items()})
+    client.show(client.request("POST", client.station(station_id, resource), json=body))
 
 
-def _station(station_id: str) -> str:
-    return quote(station_id, safe="")
+def _show_status(client: ApiClient, station_id: str, resource: str) -> None:
+    """The station's last reported status of ``resource`` and its history."""
+    state = client.request("GET", client.station(station_id, resource))
+    if client.as_json:
+        client.show(state)
+        return
+    click.echo(f"status: {state['status'] or '-'}")
+    client.show(state["history"], HISTORY_COLUMNS)
 
 
 @click.group()
@@ -75,16 +85,7 @@ def firmware_update(client: ApiClient, station_id: str, **options: Any) -> None:
     """Send UpdateFirmware to STATION_ID."""
     if (options["firmware_id"] is None) == (options["location"] is None):
         raise click.UsageError("give exactly one of --firmware-id and --location")
-    body = _optional(
-        firmwareId=options["firmware_id"],
-        location=options["location"],
-        retrieveDate=options["retrieve_date"],
-        retries=options["retries"],
-        retryInterval=options["retry_interval"],
-    )
-    client.show(
-        client.request("POST", f"/stations/{_station(station_id)}/firmware-update", json=body)
-    )
+    _send(client, station_id, "firmware-update", options)
 
 
 @firmware.command("status")
@@ -92,12 +93,7 @@ def firmware_update(client: ApiClient, station_id: str, **options: Any) -> None:
 @api_options
 def firmware_status(client: ApiClient, station_id: str) -> None:
     """Show STATION_ID's firmware status and its history."""
-    state = client.request("GET", f"/stations/{_station(station_id)}/firmware")
-    if client.as_json:
-        client.show(state)
-        return
-    click.echo(f"status: {state['status'] or '-'}")
-    client.show(state["history"], HISTORY_COLUMNS)
+    _show_status(client, station_id, "firmware")
 
 
 @click.group()
@@ -114,16 +110,7 @@ def diagnostics() -> None:
 @api_options
 def diagnostics_request(client: ApiClient, station_id: str, **options: Any) -> None:
     """Send GetDiagnostics to STATION_ID; the station uploads its file to the CSMS."""
-    body = _optional(
-        startTime=options["start_time"],
-        stopTime=options["stop_time"],
-        location=options["location"],
-        retries=options["retries"],
-        retryInterval=options["retry_interval"],
-    )
-    client.show(
-        client.request("POST", f"/stations/{_station(station_id)}/diagnostics-request", json=body)
-    )
+    _send(client, station_id, "diagnostics-request", options)
 
 
 @diagnostics.command("list")
@@ -131,7 +118,8 @@ def diagnostics_request(client: ApiClient, station_id: str, **options: Any) -> N
 @api_options
 def diagnostics_list(client: ApiClient, station_id: str) -> None:
     """List the diagnostics files STATION_ID uploaded."""
-    files = client.request("GET", f"/stations/{_station(station_id)}/diagnostics/files")
+    path = client.station(station_id, "diagnostics", "files")
+    files = client.request("GET", path, params={"limit": 1000})
     client.show(files, FILE_COLUMNS)
 
 
@@ -140,12 +128,7 @@ def diagnostics_list(client: ApiClient, station_id: str) -> None:
 @api_options
 def diagnostics_status(client: ApiClient, station_id: str) -> None:
     """Show STATION_ID's diagnostics status and its history."""
-    state = client.request("GET", f"/stations/{_station(station_id)}/diagnostics")
-    if client.as_json:
-        client.show(state)
-        return
-    click.echo(f"status: {state['status'] or '-'}")
-    client.show(state["history"], HISTORY_COLUMNS)
+    _show_status(client, station_id, "diagnostics")
 
 
 @diagnostics.command("fetch")
@@ -158,7 +141,7 @@ def diagnostics_status(client: ApiClient, station_id: str) -> None:
 def diagnostics_fetch(client: ApiClient, station_id: str, name: str, output: Path | None) -> None:
     """Download the diagnostics file NAME that STATION_ID uploaded."""
     target = output or Path(Path(name).name)
-    path = f"/stations/{_station(station_id)}/diagnostics/files/{quote(name, safe='')}"
+    path = client.station(station_id, "diagnostics", "files", quote(name, safe=""))
     url = f"{client.api_url}/api/v1{path}"
     headers = {"Authorization": f"Bearer {client.api_key}"} if client.api_key else {}
     try:

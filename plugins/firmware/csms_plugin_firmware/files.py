@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +18,12 @@ import anyio.to_thread
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
+
+from csms_core import Csms
+from csms_core.storage.types import utcnow
+
+from . import PLUGIN
+from .models import DiagnosticsRequest
 
 # Disk writes (and hashing) happen on a worker thread once this much is buffered.
 WRITE_BATCH = 1 << 20
@@ -85,9 +92,9 @@ def check_file_name(name: str | None) -> str:
     return name
 
 
-def public_base(app: Any) -> str:
+def public_base(app: Csms) -> str:
     """The base URL stations use for our file routes (setting ``public_url``, else the API's)."""
-    configured = app.settings_for("firmware").public_url
+    configured = app.settings_for(PLUGIN).public_url
     if configured:
         return configured.rstrip("/")
     s = app.settings
@@ -96,6 +103,13 @@ def public_base(app: Any) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{app.api.port}"
+
+
+def upload_expired(app: Csms, request: DiagnosticsRequest) -> bool:
+    """Whether the request's upload URL or FTP account no longer takes files (setting
+    ``diagnostics_upload_ttl``, counted from the request)."""
+    ttl = timedelta(seconds=app.settings_for(PLUGIN).diagnostics_upload_ttl)
+    return utcnow() > request.requested_at + ttl
 
 
 class _Sink:

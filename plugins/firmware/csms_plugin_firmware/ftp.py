@@ -18,7 +18,6 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,10 @@ from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
-from . import store
-from .files import UploadRefused, check_file_name, diagnostics_key, inside
+from csms_core import Csms
+
+from . import PLUGIN, store
+from .files import UploadRefused, check_file_name, diagnostics_key, inside, upload_expired
 
 log = logging.getLogger("csms.firmware.ftp")
 
@@ -36,7 +37,18 @@ PERMISSIONS = "elw"  # change directory, list, store
 DB_TIMEOUT = 10.0
 
 
-def ftp_home_root(app: Any) -> Path:
+@dataclass
+class FirmwareState:
+    """The plugin's runtime state on this node."""
+
+    ftp: FtpReceiver | None = None  # the FTP receiver, when ftp_enabled
+
+
+def state(app: Csms) -> FirmwareState:
+    return app.plugin_state(PLUGIN, FirmwareState)
+
+
+def ftp_home_root(app: Csms) -> Path:
     return Path(app.settings.data_dir).resolve() / "firmware" / "ftp"
 
 
@@ -70,8 +82,7 @@ class _Authorizer:
             or not hmac.compare_digest(row.ftp_password_hash, hash_password(password))
         ):
             raise AuthenticationFailed("Authentication failed.")
-        ttl = self.receiver.app.settings_for("firmware").diagnostics_upload_ttl
-        if datetime.now(UTC) > row.requested_at + timedelta(seconds=ttl):
+        if upload_expired(self.receiver.app, row):
             raise AuthenticationFailed("This upload account has expired.")
         home = inside(ftp_home_root(self.receiver.app), row.token)
         home.mkdir(parents=True, exist_ok=True)
@@ -106,9 +117,9 @@ class _Authorizer:
 
 
 class FtpReceiver:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Csms) -> None:
         self.app = app
-        self.settings = app.settings_for("firmware")
+        self.settings = app.settings_for(PLUGIN)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.server: FTPServer | None = None
         self.port: int | None = None

@@ -44,13 +44,17 @@ class FirmwareUpdate(FirmwareBase):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class FirmwareStatusEvent(FirmwareBase):
-    __tablename__ = "firmware_status_events"
+class StatusEvent:
+    """The columns of a status notification's history (firmware and diagnostics alike)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(30))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FirmwareStatusEvent(StatusEvent, FirmwareBase):
+    __tablename__ = "firmware_status_events"
 
 
 class DiagnosticsRequest(FirmwareBase):
@@ -78,11 +82,11 @@ class DiagnosticsRequest(FirmwareBase):
     ftp_user: Mapped[str | None] = mapped_column(String(32), unique=True)
     ftp_password_hash: Mapped[str | None] = mapped_column(String(64))
 
+    @property
+    def uploaded_file(self) -> DiagnosticsRequest | None:
+        """This row as the description of its uploaded file, or None before an upload."""
+        return self if self.uploaded_at is not None else None
 
-class DiagnosticsStatusEvent(FirmwareBase):
+
+class DiagnosticsStatusEvent(StatusEvent, FirmwareBase):
     __tablename__ = "firmware_diagnostics_status_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    station_id: Mapped[str] = mapped_column(String(255), index=True)
-    status: Mapped[str] = mapped_column(String(30))
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from csms_core import hookimpl
+from csms_core import Csms, hookimpl
 
-from . import actions, handlers
+from . import PLUGIN, actions, handlers
 from .models import FirmwareBase
 from .settings import FirmwareSettings
-
-__version__ = "0.1.0"
 
 
 @hookimpl
@@ -36,12 +34,12 @@ def register_actions(register: Any) -> None:
 
 @hookimpl
 def register_settings(register: Any) -> None:
-    register("firmware", FirmwareSettings)
+    register(PLUGIN, FirmwareSettings)
 
 
 @hookimpl
 def register_tables(register: Any) -> None:
-    register("firmware", FirmwareBase.metadata, Path(__file__).parent / "migrations")
+    register(PLUGIN, FirmwareBase.metadata, Path(__file__).parent / "migrations")
 
 
 @hookimpl
@@ -59,18 +57,20 @@ def register_public_routes(register: Any) -> None:
 
 
 @hookimpl
-async def startup(app: Any) -> None:
-    if app.settings_for("firmware").ftp_enabled:
-        from .ftp import FtpReceiver
+async def startup(app: Csms) -> None:
+    if app.settings_for(PLUGIN).ftp_enabled:
+        from .ftp import FtpReceiver, state
 
         receiver = FtpReceiver(app)
         await receiver.start()
-        app.state["firmware.ftp"] = receiver
+        state(app).ftp = receiver
 
 
 @hookimpl
-async def shutdown(app: Any) -> None:
-    receiver = app.state.pop("firmware.ftp", None)
+async def shutdown(app: Csms) -> None:
+    from .ftp import state
+
+    receiver, state(app).ftp = state(app).ftp, None
     if receiver is not None:
         await receiver.stop()
 

@@ -39,3 +39,12 @@ async def test_diagnostics_commands(cli: Any, station: ChargePoint, tmp_path: Pa
     target = tmp_path / "fetched.log"
     await cli("diagnostics", "fetch", "CP1", "cp1.log", "-o", str(target))
     assert target.read_bytes() == b"log lines"
+
+
+async def test_station_ids_are_quoted(cli: Any, csms: Any) -> None:
+    # Unquoted, "CP#1" would name station "CP" (the rest a URL fragment): 404.
+    await csms.stations.create("CP#1")
+    assert "status: -" in (await cli("firmware", "status", "CP#1")).output
+    assert "status: -" in (await cli("diagnostics", "status", "CP#1")).output
+    request = await cli("diagnostics", "request", "CP#1", check=False)
+    assert request.exit_code != 0 and "409" in request.output  # registered, not connected

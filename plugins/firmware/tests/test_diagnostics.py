@@ -3,7 +3,6 @@ DiagnosticsStatusNotification sequences."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -97,6 +96,11 @@ async def test_put_and_raw_post_uploads(api: httpx.AsyncClient, station: ChargeP
         assert raw.status_code == 201 and raw.json()["fileName"].startswith("diagnostics-")
     files = (await api.get("/stations/CP1/diagnostics/files")).json()["items"]
     assert sorted(f["name"] for f in files) == sorted(["a.tar.gz", "b.log", raw.json()["fileName"]])
+    # A page like every list: newest upload first.
+    page = (await api.get("/stations/CP1/diagnostics/files", params={"limit": 2})).json()
+    assert (page["total"], page["offset"], page["limit"]) == (3, 0, 2)
+    assert [f["name"] for f in page["items"]] == [f["name"] for f in files[:2]]
+    assert files[0]["name"] == raw.json()["fileName"]
     assert (await api.get("/stations/CP1/diagnostics/files/a.tar.gz")).content == LOG
     assert (await api.get("/stations/CP1/diagnostics/files/b.log")).content == b"bbb"
 
@@ -124,30 +128,49 @@ async def test_upload_refusals(csms: Any, api: httpx.AsyncClient, station: Charg
     assert (await api.get("/stations/NOPE/diagnostics/files")).status_code == 404
 
 
-async def test_oversized_and_expired_uploads(
+@pytest.fixture
+async def start_csms(
     make_csms: Any,
     plugins_under_test: Any,
     monkeypatch: pytest.MonkeyPatch,
     connect_to: Any,
     api_for: Any,
-) -> None:
-    # Own server: these settings come through the environment, as an operator sets them.
-    monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__MAX_DIAGNOSTICS_SIZE", "1000")
-    monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__DIAGNOSTICS_UPLOAD_TTL", "1")
-    app = await make_csms(plugins=plugins_under_test)
-    station = await connect_to(app, "CP1")
-    api = api_for(app)
-    async with httpx.AsyncClient() as http:
+) -> Any:
+    """``start(**settings)``: an app of its own with these firmware settings, through the
+    environment as an operator sets them; its API client and its booted station CP1."""
+
+    async def start(**settings: str) -> tuple[httpx.AsyncClient, ChargePoint]:
+        for name, value in settings.items():
+            monkeypatch.setenv(f"CSMS_PLUGINS__FIRMWARE__{name.upper()}", value)
+        app = await make_csms(plugins=plugins_under_test)
+        station = await connect_to(app, "CP1")
         await station.boot()
+        return api_for(app), station
+
+    return start
+
+
+async def test_oversized_uploads(start_csms: Any) -> None:
+    api, station = await start_csms(max_diagnostics_size="1000")
+    async with httpx.AsyncClient() as http:
         location = await request_diagnostics(api, station)
         too_big = await http.put(location + "big.zip", content=b"x" * 1001)
         assert too_big.status_code == 413 and "1000 bytes" in too_big.json()["detail"]
         assert (await http.put(location + "ok.zip", content=b"x" * 1000)).status_code == 201
-        await asyncio.sleep(1.1)
+    items = (await api.get("/stations/CP1/diagnostics/files")).json()["items"]
+    assert [f["name"] for f in items] == ["ok.zip"]
+
+
+async def test_expired_upload_url(start_csms: Any) -> None:
+    # The URL lives a microsecond from the request: past it before any upload can arrive
+    # (the default day is what test_oversized_uploads and the others upload within).
+    api, station = await start_csms(diagnostics_upload_ttl="0.000001")
+    location = await request_diagnostics(api, station)
+    async with httpx.AsyncClient() as http:
         expired = await http.put(location + "late.zip", content=b"x")
-        assert expired.status_code == 410
-        items = (await api.get("/stations/CP1/diagnostics/files")).json()["items"]
-        assert [f["name"] for f in items] == ["ok.zip"]
+    assert expired.status_code == 410 and "expired" in expired.json()["detail"]
+    files = (await api.get("/stations/CP1/diagnostics/files")).json()
+    assert files["items"] == [] and files["total"] == 0
 
 
 async def test_generic_get_diagnostics_with_external_location(

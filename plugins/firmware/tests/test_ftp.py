@@ -16,16 +16,24 @@ from csms_core.testing import ChargePoint, eventually
 
 
 @pytest.fixture
+def upload_ttl() -> str:
+    """diagnostics_upload_ttl of ``ftp_csms`` (a test may parametrize it)."""
+    return "86400"
+
+
+@pytest.fixture
 async def ftp_csms(
     make_csms: Any,
     plugins_under_test: Any,
     monkeypatch: pytest.MonkeyPatch,
     connect_to: Any,
     api_for: Any,
+    upload_ttl: str,
 ) -> tuple[httpx.AsyncClient, ChargePoint]:
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__FTP_ENABLED", "true")
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__FTP_PORT", "0")
     monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__MAX_DIAGNOSTICS_SIZE", "100000")
+    monkeypatch.setenv("CSMS_PLUGINS__FIRMWARE__DIAGNOSTICS_UPLOAD_TTL", upload_ttl)
     app = await make_csms(plugins=plugins_under_test)
     station = await connect_to(app, "CP1")
     await station.boot()
@@ -92,6 +100,16 @@ async def test_ftp_refusals(ftp_csms: tuple[httpx.AsyncClient, ChargePoint]) -> 
         await asyncio.to_thread(ftp_upload, location, "x.tar", b"x", password="wrong")
     with pytest.raises(ftplib.error_perm, match="552"):
         await asyncio.to_thread(ftp_upload, location, "big.tar", b"x" * 200_000)
+    assert (await api.get("/stations/CP1/diagnostics/files")).json()["items"] == []
+
+
+# The account lives a microsecond from the request: expired before the station logs in.
+@pytest.mark.parametrize("upload_ttl", ["0.000001"])
+async def test_expired_ftp_account(ftp_csms: tuple[httpx.AsyncClient, ChargePoint]) -> None:
+    api, station = ftp_csms
+    location = await request_ftp_upload(api, station)
+    with pytest.raises(ftplib.error_perm, match="530 This upload account has expired"):
+        await asyncio.to_thread(ftp_upload, location, "late.tar", b"x")
     assert (await api.get("/stations/CP1/diagnostics/files")).json()["items"] == []
 
 

@@ -1,4 +1,4 @@
-"""TriggerMessage: the rules checked before it is sent, and the history of what was sent.
+"""TriggerMessage: the rules checked before it is sent, and recording what was sent.
 
 The errata rule (OCPP 1.6 errata v4.0, 3.40): once the CSMS answered a BootNotification with
 Accepted, it SHALL NOT trigger another BootNotification "until the Charge Point sends a
@@ -12,18 +12,24 @@ be running the same boot.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from typing import Literal
 
-from sqlalchemy import func, select
+from csms_core import Csms, PayloadRejected
 
-from csms_core import PayloadRejected
+from . import PLUGIN, store
 
-from .models import Trigger
-
-NAME = "remotetrigger"
 ACTION = "TriggerMessage"
 BOOT_NOTIFICATION = "BootNotification"
+
+# What TriggerMessage may ask for (OCPP 1.6 5.17): the API's and the CLI's choices.
+TriggerableMessage = Literal[
+    "BootNotification",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "StatusNotification",
+]
 
 
 @dataclass
@@ -34,11 +40,11 @@ class RemoteTriggerState:
     boot_status: dict[str, str] = field(default_factory=dict)
 
 
-def state(app: Any) -> RemoteTriggerState:
-    return app.state.setdefault(NAME, RemoteTriggerState())
+def state(app: Csms) -> RemoteTriggerState:
+    return app.plugin_state(PLUGIN, RemoteTriggerState)
 
 
-async def boot_accepted(app: Any, station_id: str) -> bool:
+async def boot_accepted(app: Csms, station_id: str) -> bool:
     """Whether the station's current boot was accepted (errata 3.40)."""
     known = state(app).boot_status.get(station_id)
     if known is not None:
@@ -47,7 +53,7 @@ async def boot_accepted(app: Any, station_id: str) -> bool:
     return station is not None and station.registration_status == "Accepted"
 
 
-async def check(app: Any, station_id: str, payload: dict) -> None:
+async def check(app: Csms, station_id: str, payload: dict) -> None:
     requested = payload["requestedMessage"]
     if requested not in app.registry.handlers:
         # The station would be answered NotSupported: refuse rather than trigger for nothing.
@@ -64,39 +70,5 @@ def permits(payload: dict) -> list[str]:
     return [payload["requestedMessage"]]
 
 
-async def on_result(app: Any, station_id: str, request: dict, response: dict) -> None:
-    await record(app, station_id, request, status=response["status"])
-
-
-async def record(
-    app: Any,
-    station_id: str,
-    request: dict,
-    status: str | None = None,
-    error: str | None = None,
-) -> None:
-    row = Trigger(
-        station_id=station_id,
-        requested_message=request["requestedMessage"],
-        connector_id=request.get("connectorId"),
-        status=status,
-        error=error[:500] if error else None,
-        created_at=datetime.now(UTC),
-    )
-    async with app.db.session() as session, session.begin():
-        session.add(row)
-
-
-async def history(app: Any, station_id: str, offset: int, limit: int) -> tuple[list[Trigger], int]:
-    """Newest first."""
-    where = Trigger.station_id == station_id
-    async with app.db.session() as session:
-        total = await session.scalar(select(func.count()).select_from(Trigger).where(where))
-        rows = await session.scalars(
-            select(Trigger)
-            .where(where)
-            .order_by(Trigger.created_at.desc(), Trigger.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        return list(rows), int(total or 0)
+async def on_result(app: Csms, station_id: str, request: dict, response: dict) -> None:
+    await store.record(app, station_id, request, status=response["status"])

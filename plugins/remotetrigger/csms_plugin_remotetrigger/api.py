@@ -6,36 +6,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from csms_core.api.deps import (
-    CALL_ERROR_RESPONSES,
-    ApiModel,
-    AppDep,
-    PageDep,
-    registered_station,
-)
+from csms_core.api import ApiModel, AppDep, Paged, PageDep, registered_station
+from csms_core.api.deps import CALL_ERROR_RESPONSES
 
-from . import actions
+from . import actions, store
+from .actions import TriggerableMessage
 from .waiters import first_match
 
 router = APIRouter(tags=["remote trigger"])
 
-MessageTrigger = Literal[
-    "BootNotification",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "StatusNotification",
-]
-
 
 class TriggerRequest(ApiModel):
-    requested_message: MessageTrigger
+    requested_message: TriggerableMessage
     connector_id: int | None = Field(None, ge=0, description="Omit for all connectors.")
     wait: float | None = Field(
         None,
@@ -69,13 +56,6 @@ class TriggerRecord(ApiModel):
     created_at: datetime
 
 
-class TriggerList(ApiModel):
-    items: list[TriggerRecord]
-    total: int
-    offset: int
-    limit: int
-
-
 @router.post(
     "/stations/{station_id}/trigger", response_model=TriggerResult, responses=CALL_ERROR_RESPONSES
 )
@@ -104,14 +84,8 @@ async def trigger(station_id: str, body: TriggerRequest, app: AppDep) -> Any:
         return result
 
 
-@router.get("/stations/{station_id}/triggers", response_model=TriggerList)
-async def list_triggers(station_id: str, app: AppDep, page: PageDep) -> TriggerList:
+@router.get("/stations/{station_id}/triggers", response_model=Paged[TriggerRecord])
+async def list_triggers(station_id: str, app: AppDep, page: PageDep) -> Paged[TriggerRecord]:
     """The station's triggers, newest first."""
     await registered_station(app, station_id)
-    rows, total = await actions.history(app, station_id, page.offset, page.limit)
-    return TriggerList(
-        items=[TriggerRecord.model_validate(r) for r in rows],
-        total=total,
-        offset=page.offset,
-        limit=page.limit,
-    )
+    return await store.history(app, station_id, page, TriggerRecord)

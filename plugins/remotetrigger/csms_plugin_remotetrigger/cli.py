@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from csms_core.client import ApiClient, api_options
+from csms_core.client import ApiClient, api_options, compact
 
-MESSAGES = [
-    "BootNotification",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "StatusNotification",
-]
+from .actions import TriggerableMessage
+
+MESSAGES = get_args(TriggerableMessage)
 
 
 @click.command("trigger")
@@ -35,9 +32,5 @@ def trigger(
     Heartbeat, MeterValues or StatusNotification (any case).
     """
     # click.Choice returns the choice as spelled in MESSAGES, whatever case was typed.
-    body: dict = {"requestedMessage": message}
-    if connector is not None:
-        body["connectorId"] = connector
-    if wait is not None:
-        body["wait"] = wait
-    client.show(client.request("POST", f"/stations/{station_id}/trigger", json=body))
+    body = compact(requestedMessage=message, connectorId=connector, wait=wait)
+    client.show(client.request("POST", client.station(station_id, "trigger"), json=body))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from csms_core import hookimpl
+from csms_core import Csms, hookimpl
 
-from . import actions
+from . import PLUGIN, actions, store
 from .models import RemoteTriggerBase
 
 
@@ -20,7 +20,7 @@ def register_actions(register: Any) -> None:
 
 @hookimpl
 def register_tables(register: Any) -> None:
-    register(actions.NAME, RemoteTriggerBase.metadata, Path(__file__).parent / "migrations")
+    register(PLUGIN, RemoteTriggerBase.metadata, Path(__file__).parent / "migrations")
 
 
 @hookimpl
@@ -38,19 +38,21 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-def station_booted(app: Any, station_id: str, status: str) -> None:
+def station_booted(app: Csms, station_id: str, status: str) -> None:
     # A new BootNotification.req: our answer to it is the station's current boot (errata 3.40).
     actions.state(app).boot_status[station_id] = status
 
 
 @hookimpl
-def station_disconnected(app: Any, station_id: str) -> None:
+def station_disconnected(app: Csms, station_id: str) -> None:
     # It may come back on another node; from then on the kernel's stations table decides.
     actions.state(app).boot_status.pop(station_id, None)
 
 
 @hookimpl
-async def call_completed(app: Any, station_id: str, action: str, request: dict, error: Any) -> None:
+async def call_completed(
+    app: Csms, station_id: str, action: str, request: dict, error: Any
+) -> None:
     # Answered triggers are recorded by on_result; this records CALLERRORs and time-outs.
     if action == actions.ACTION and error is not None:
-        await actions.record(app, station_id, request, error=str(error))
+        await store.record(app, station_id, request, error=str(error))

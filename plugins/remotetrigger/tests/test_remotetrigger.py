@@ -114,17 +114,29 @@ async def test_tc054_trigger_each_message(
     assert (record["requestedMessage"], record["status"]) == (action, "Accepted")
 
 
-async def test_tc054_boot_notification_while_pending(
-    api: httpx.AsyncClient, connect: Any, stub: StationHandlers
-) -> None:
+@pytest.fixture
+async def pending_cp(connect: Any, stub: StationHandlers) -> ChargePoint:
+    """A station whose boot we answered Pending."""
     stub.boot_status = "Pending"
-    cp = await connect("CP1")
-    assert (await cp.boot())["status"] == "Pending"
-    stub.boot_status = "Accepted"
-    request = asyncio.create_task(
-        api.post("/stations/CP1/trigger", json={"requestedMessage": "BootNotification", "wait": 5})
-    )
+    station = await connect("CP1")
+    assert (await station.boot())["status"] == "Pending"
+    return station
+
+
+async def trigger_and_accept(api: httpx.AsyncClient, cp: ChargePoint, message: str) -> Any:
+    """Trigger ``message`` with a wait; the station accepts. The API's answer, to await."""
+    body = {"requestedMessage": message, "wait": 5}
+    request = asyncio.create_task(api.post("/stations/CP1/trigger", json=body))
     await answer_trigger(cp)
+    return request
+
+
+async def test_tc054_boot_notification_while_pending(
+    api: httpx.AsyncClient, pending_cp: ChargePoint, stub: StationHandlers
+) -> None:
+    cp = pending_cp
+    stub.boot_status = "Accepted"
+    request = await trigger_and_accept(api, cp, "BootNotification")
     assert (await cp.boot(vendor="Again"))["status"] == "Accepted"
     result = (await request).json()
     assert result["status"] == "Accepted"
@@ -132,17 +144,12 @@ async def test_tc054_boot_notification_while_pending(
 
 
 async def test_pending_station_may_send_the_triggered_message(
-    api: httpx.AsyncClient, connect: Any, stub: StationHandlers
+    api: httpx.AsyncClient, pending_cp: ChargePoint
 ) -> None:
-    stub.boot_status = "Pending"
-    cp = await connect("CP1")
-    assert (await cp.boot())["status"] == "Pending"
+    cp = pending_cp
     with pytest.raises(CallErrorReceived):
         await cp.call("Heartbeat")
-    request = asyncio.create_task(
-        api.post("/stations/CP1/trigger", json={"requestedMessage": "Heartbeat", "wait": 5})
-    )
-    await answer_trigger(cp)
+    request = await trigger_and_accept(api, cp, "Heartbeat")
     assert "currentTime" in await cp.call("Heartbeat")
     assert (await request).json()["triggeredMessage"]["action"] == "Heartbeat"
 
@@ -351,3 +358,10 @@ async def test_cli_trigger_waits_for_the_message(cli: Any, cp: ChargePoint) -> N
     out = json.loads(result.output)
     assert out["status"] == "Accepted"
     assert out["triggeredMessage"]["payload"] == MESSAGES["MeterValues"]
+
+
+async def test_cli_quotes_the_station_id(cli: Any, csms: Any) -> None:
+    # Unquoted, "CP#1" would name station "CP" (the rest a URL fragment): 404.
+    await csms.stations.create("CP#1")
+    result = await cli("trigger", "CP#1", "Heartbeat", check=False)
+    assert result.exit_code != 0 and "409" in result.output  # registered, not connected
