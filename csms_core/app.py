@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from . import rpc
-from .api.server import ApiServer
 from .cluster import make_files, make_router
 from .errors import (
     ActionNotAvailable,
@@ -94,6 +93,10 @@ class Csms:
         await self.files.start()
         await self.plugins.call_all("startup", app=self)
         await self.ocpp.start()
+        # Imported here: plugins name Csms, and the command line that loads them should not
+        # have to load the web framework too.
+        from .api.server import ApiServer
+
         self.api = ApiServer(self)
         await self.api.start()
         self.spawn(self._flush_last_seen_forever())

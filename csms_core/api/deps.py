@@ -3,14 +3,10 @@ lists (``PageDep`` in, ``Paged[ItemOut]`` out, ``paginate`` between), call error
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import (
     ActionNotAvailable,
@@ -22,14 +18,13 @@ from ..errors import (
     UnknownStation,
 )
 
+# Re-exported: routes take everything for lists from here.
+from ..paging import ApiModel, Page
+from ..paging import Paged as Paged
+from ..paging import paginate as paginate
+
 if TYPE_CHECKING:
     from ..app import Csms
-
-
-class ApiModel(BaseModel):
-    """JSON in camelCase, like OCPP; Python attributes in snake_case."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
 def get_app(request: Request) -> Any:
@@ -58,15 +53,6 @@ def lift_body_limit(request: Request) -> None:
 
 # --- paged lists: ?offset=&limit= in, {items, total, offset, limit} out -----------------
 
-Item = TypeVar("Item")
-Out = TypeVar("Out", bound=BaseModel)
-
-
-class Page(ApiModel):
-    offset: int
-    limit: int
-
-
 MAX_OFFSET = 2**31 - 1  # fits every database's integer: 2**63 and up was a 500
 
 
@@ -78,29 +64,6 @@ def page_params(
 
 
 PageDep = Annotated[Page, Depends(page_params)]
-
-
-class Paged(ApiModel, Generic[Item]):
-    """A page of a list: ``response_model=Paged[ItemOut]``."""
-
-    items: list[Item]
-    total: int
-    offset: int
-    limit: int
-
-
-async def paginate(
-    session: AsyncSession, query: Select, page: Page, model: type[Out] | None = None
-) -> Paged[Any]:
-    """``query`` (ordered: pages must not overlap) cut to ``page``, with the count of all
-    its rows. Each row becomes ``model.model_validate(row)`` (a ``Paged[model]``); without
-    a model the items are the rows themselves (ORM objects for ``select(Model)``)."""
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    result = await session.execute(query.offset(page.offset).limit(page.limit))
-    rows = result.scalars().all() if len(query.column_descriptions) == 1 else result.all()
-    items = [model.model_validate(row) for row in rows] if model is not None else list(rows)
-    paged = Paged[model] if model is not None else Paged[Any]  # type: ignore[valid-type]
-    return paged(items=items, total=int(total or 0), offset=page.offset, limit=page.limit)
 
 
 class CallErrorOut(ApiModel):

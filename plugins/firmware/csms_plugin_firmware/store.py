@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 
 from csms_core import Csms
-from csms_core.api import Page, Paged, paginate
+from csms_core.paging import Page, Paged, paginate
 from csms_core.redact import url_without_password
 from csms_core.storage.types import utcnow
 

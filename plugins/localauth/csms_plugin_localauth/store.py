@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core import Csms
-from csms_core.api import Page, Paged, paginate
+from csms_core.paging import Page, Paged, paginate
 from csms_core.storage.types import utcnow
 
 from .lists import Entries, apply_update

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core import Csms
-from csms_core.api import Page, Paged, paginate
+from csms_core.paging import Page, Paged, paginate
 from csms_core.rpc import format_timestamp, parse_timestamp
 from csms_core.storage.types import utcnow
 

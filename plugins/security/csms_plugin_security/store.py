@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from csms_core import Csms
-from csms_core.api import Page, Paged, paginate
+from csms_core.paging import Page, Paged, paginate
 
 from .models import CertificateCall, ProfileState, SecurityEvent, SignRequest
 

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csms_core import Csms
-from csms_core.api import Page, Paged, paginate
+from csms_core.paging import Page, Paged, paginate
 from csms_core.storage.types import utcnow
 
 from .composite import InstalledProfile
