@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
-from csms_core.storage.types import UtcDateTime
+from csms_core.storage.types import UtcDateTime, utcnow
 
 
 class CoreBase(DeclarativeBase):
@@ -38,6 +38,15 @@ class IdTag(CoreBase):
     parent_id_tag: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def effective_status(self) -> str:
+        """What Authorize answers now: the stored status, except that an Accepted tag past
+        its expiryDate is Expired."""
+        expiry = self.expiry_date
+        if self.status == "Accepted" and expiry is not None and expiry <= utcnow():
+            return "Expired"
+        return self.status
 
 
 class Registration(CoreBase):
@@ -122,6 +131,19 @@ class Transaction(CoreBase):
     stop_id_tag: Mapped[str | None] = mapped_column(String(20))
     review_note: Mapped[str | None] = mapped_column(Text)  # set when an operator should look
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def transaction_id(self) -> int:
+        return self.id
+
+    @property
+    def energy_wh(self) -> float | None:
+        """meterStop - meterStart; while running, from the last energy register reading."""
+        if self.meter_stop is not None:
+            return float(self.meter_stop - self.meter_start)
+        if self.last_meter_wh is not None:
+            return float(self.last_meter_wh - self.meter_start)
+        return None
 
 
 class UnmatchedStop(CoreBase):
