@@ -59,13 +59,9 @@ class Registration(CoreBase):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class ConnectorStatus(CoreBase):
-    """The latest StatusNotification per connector (0 = the station itself)."""
+class StatusColumns:
+    """A StatusNotification's fields, as the latest status and the history keep them."""
 
-    __tablename__ = "core_connectors"
-
-    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[str] = mapped_column(String(30))
     info: Mapped[str | None] = mapped_column(String(50))
@@ -75,7 +71,16 @@ class ConnectorStatus(CoreBase):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class StatusEvent(CoreBase):
+class ConnectorStatus(StatusColumns, CoreBase):
+    """The latest StatusNotification per connector (0 = the station itself)."""
+
+    __tablename__ = "core_connectors"
+
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class StatusEvent(StatusColumns, CoreBase):
     """Every StatusNotification ever received."""
 
     __tablename__ = "core_status_history"
@@ -84,13 +89,6 @@ class StatusEvent(CoreBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(255))
     connector_id: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))
-    error_code: Mapped[str] = mapped_column(String(30))
-    info: Mapped[str | None] = mapped_column(String(50))
-    vendor_id: Mapped[str | None] = mapped_column(String(255))
-    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
-    timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Transaction(CoreBase):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from csms_core import Csms
 from csms_core.api import ApiModel, AppDep, Paged, PageDep, registered_station
 from csms_core.api.deps import CALL_ERROR_RESPONSES
 
@@ -162,7 +163,7 @@ class DataTransferIn(ApiModel):
     data: str | None = None
 
 
-async def _send(app: Any, station_id: str, action: str, body: ApiModel) -> Any:
+async def _send(app: Csms, station_id: str, action: str, body: ApiModel) -> Any:
     """``action`` with the body as its payload (OCPP's camelCase, unset fields left out)."""
     payload = body.model_dump(by_alias=True, exclude_none=True)
     return await app.call(station_id, action, payload)
@@ -172,13 +173,13 @@ CALL = {"responses": CALL_ERROR_RESPONSES}
 
 
 @router.post("/stations/{station_id}/remote-start", summary="RemoteStartTransaction", **CALL)
-async def remote_start(station_id: str, body: RemoteStart, app: AppDep) -> Any:
+async def remote_start_transaction(station_id: str, body: RemoteStart, app: AppDep) -> Any:
     """Start charging remotely."""
     return await _send(app, station_id, "RemoteStartTransaction", body)
 
 
 @router.post("/stations/{station_id}/remote-stop", summary="RemoteStopTransaction", **CALL)
-async def remote_stop(station_id: str, body: RemoteStop, app: AppDep) -> Any:
+async def remote_stop_transaction(station_id: str, body: RemoteStop, app: AppDep) -> Any:
     """Stop a transaction remotely."""
     return await _send(app, station_id, "RemoteStopTransaction", body)
 
@@ -190,7 +191,7 @@ async def reset(station_id: str, body: ResetIn, app: AppDep) -> Any:
 
 
 @router.post("/stations/{station_id}/unlock", summary="UnlockConnector", **CALL)
-async def unlock(station_id: str, body: UnlockIn, app: AppDep) -> Any:
+async def unlock_connector(station_id: str, body: UnlockIn, app: AppDep) -> Any:
     """Unlock a connector."""
     return await _send(app, station_id, "UnlockConnector", body)
 
