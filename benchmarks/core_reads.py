@@ -125,9 +125,7 @@ async def prepare(api: httpx.AsyncClient, url: str, count: int) -> list[ChargePo
 
 async def main(n: int, gets: int, db: str) -> list[dict[str, Any]]:
     api_port = free_port()
-    options = Options(
-        db=db, server_env={"CSMS_API_KEYS": API_KEY, "CSMS_API_PORT": str(api_port)}
-    )
+    options = Options(db=db, server_env={"CSMS_API_KEYS": API_KEY, "CSMS_API_PORT": str(api_port)})
     server = Server("csms", options)
     await server.start()
     results: list[dict[str, Any]] = []
