@@ -1,3 +1,3 @@
 """OCPP 1.6 Core profile plugin."""
 
-__version__ = "0.1.0"
+PLUGIN = "core"

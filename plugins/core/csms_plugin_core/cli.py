@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from csms_core.client import ApiClient, api_options
+from csms_core.client import ApiClient, api_options, compact
 
 TAG_COLUMNS = ["idTag", "status", "effectiveStatus", "expiryDate", "parentIdTag"]
 TX_COLUMNS = [
@@ -42,11 +42,7 @@ def id_tags_add(
     client: ApiClient, id_tag: str, status: str, expiry: str | None, parent: str | None
 ) -> None:
     """Add ID_TAG."""
-    body: dict[str, Any] = {"idTag": id_tag, "status": status}
-    if expiry:
-        body["expiryDate"] = expiry
-    if parent:
-        body["parentIdTag"] = parent
+    body = compact(idTag=id_tag, status=status, expiryDate=expiry, parentIdTag=parent)
     client.show(client.request("POST", "/id-tags", json=body), TAG_COLUMNS)
 
 
@@ -57,9 +53,7 @@ def id_tags_add(
 @api_options
 def id_tags_list(client: ApiClient, status: str | None, offset: int, limit: int) -> None:
     """List id tags."""
-    params: dict[str, Any] = {"offset": offset, "limit": limit}
-    if status:
-        params["status"] = status
+    params = compact(status=status, offset=offset, limit=limit)
     client.show(client.request("GET", "/id-tags", params=params), TAG_COLUMNS)
 
 
@@ -81,10 +75,11 @@ def transactions() -> None:
 def _filters(
     station: str | None, id_tag: str | None, since: str | None, until: str | None, state: str | None
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {"stationId": station, "idTag": id_tag, "from": since, "to": until}
-    if state:
-        params["open"] = "true" if state == "open" else "false"
-    return {k: v for k, v in params.items() if v is not None}
+    is_open = None if state is None else str(state == "open").lower()
+    # "from" is a Python keyword: the names go in as a dict.
+    return compact(
+        **{"stationId": station, "idTag": id_tag, "from": since, "to": until, "open": is_open}
+    )
 
 
 def filter_options(fn: Any) -> Any:
@@ -155,14 +150,15 @@ UNMATCHED_COLUMNS = [
 @transactions.command("unmatched")
 @click.option("--station", "station_id", help="Only this station's.")
 @click.option("--open", "open_only", is_flag=True, help="Only those awaiting review.")
+@click.option("--offset", type=int, default=0)
+@click.option("--limit", type=int, default=100)
 @api_options
-def transactions_unmatched(client: ApiClient, station_id: str | None, open_only: bool) -> None:
+def transactions_unmatched(
+    client: ApiClient, station_id: str | None, open_only: bool, offset: int, limit: int
+) -> None:
     """List StopTransactions for unknown transaction ids (kept for review), newest first."""
-    params: dict[str, Any] = {}
-    if station_id:
-        params["stationId"] = station_id
-    if open_only:
-        params["resolved"] = "false"
+    resolved = "false" if open_only else None
+    params = compact(stationId=station_id, resolved=resolved, offset=offset, limit=limit)
     client.show(
         client.request("GET", "/transactions/unmatched-stops", params=params), UNMATCHED_COLUMNS
     )

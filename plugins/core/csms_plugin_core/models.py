@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csms_core.storage.models import NAMING
-from csms_core.storage.types import UtcDateTime
+from csms_core.storage.types import UtcDateTime, utcnow
 
 
 class CoreBase(DeclarativeBase):
@@ -39,6 +39,15 @@ class IdTag(CoreBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
+    @property
+    def effective_status(self) -> str:
+        """What Authorize answers now: the stored status, except that an Accepted tag past
+        its expiryDate is Expired."""
+        expiry = self.expiry_date
+        if self.status == "Accepted" and expiry is not None and expiry <= utcnow():
+            return "Expired"
+        return self.status
+
 
 class Registration(CoreBase):
     """An operator's per-station answer to BootNotification (overrides the setting)."""
@@ -50,13 +59,9 @@ class Registration(CoreBase):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class ConnectorStatus(CoreBase):
-    """The latest StatusNotification per connector (0 = the station itself)."""
+class StatusColumns:
+    """A StatusNotification's fields, as the latest status and the history keep them."""
 
-    __tablename__ = "core_connectors"
-
-    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[str] = mapped_column(String(30))
     info: Mapped[str | None] = mapped_column(String(50))
@@ -66,7 +71,16 @@ class ConnectorStatus(CoreBase):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class StatusEvent(CoreBase):
+class ConnectorStatus(StatusColumns, CoreBase):
+    """The latest StatusNotification per connector (0 = the station itself)."""
+
+    __tablename__ = "core_connectors"
+
+    station_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class StatusEvent(StatusColumns, CoreBase):
     """Every StatusNotification ever received."""
 
     __tablename__ = "core_status_history"
@@ -75,13 +89,6 @@ class StatusEvent(CoreBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(255))
     connector_id: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))
-    error_code: Mapped[str] = mapped_column(String(30))
-    info: Mapped[str | None] = mapped_column(String(50))
-    vendor_id: Mapped[str | None] = mapped_column(String(255))
-    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
-    timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Transaction(CoreBase):
@@ -122,6 +129,19 @@ class Transaction(CoreBase):
     stop_id_tag: Mapped[str | None] = mapped_column(String(20))
     review_note: Mapped[str | None] = mapped_column(Text)  # set when an operator should look
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def transaction_id(self) -> int:
+        return self.id
+
+    @property
+    def energy_wh(self) -> float | None:
+        """meterStop - meterStart; while running, from the last energy register reading."""
+        if self.meter_stop is not None:
+            return float(self.meter_stop - self.meter_start)
+        if self.last_meter_wh is not None:
+            return float(self.last_meter_wh - self.meter_start)
+        return None
 
 
 class UnmatchedStop(CoreBase):

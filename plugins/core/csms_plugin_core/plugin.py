@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from csms_core import (
+    Connector,
+    Csms,
+    IdTag,
+    IdTagInfo,
+    StationConfiguration,
+    Transaction,
+    hookimpl,
+)
 
-from csms_core import hookimpl
-
-from . import actions, handlers, store
-from .models import CoreBase, IdTag
+from . import PLUGIN, actions, handlers, store
+from .models import CoreBase
 from .settings import CoreSettings
 
 HANDLERS = {
@@ -78,7 +84,7 @@ def register_actions(register: Any) -> None:
 
 @hookimpl
 def register_settings(register: Any) -> None:
-    register("core", CoreSettings)
+    register(PLUGIN, CoreSettings)
 
 
 @hookimpl
@@ -89,7 +95,7 @@ def register_config_keys(register: Any) -> None:
 
 @hookimpl
 def register_tables(register: Any) -> None:
-    register("core", CoreBase.metadata, Path(__file__).parent / "migrations")
+    register(PLUGIN, CoreBase.metadata, Path(__file__).parent / "migrations")
 
 
 @hookimpl
@@ -111,51 +117,44 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-def station_booted(app: Any, station_id: str, status: str) -> None:
+def station_booted(app: Csms, station_id: str, status: str) -> None:
     # Unsolicited calls confuse conformance tools: only when the operator asked for it.
-    if status == "Accepted" and app.settings_for("core").get_configuration_on_boot:
+    if status == "Accepted" and app.settings_for(PLUGIN).get_configuration_on_boot:
         app.spawn(app.call(station_id, "GetConfiguration", {}))
 
 
 @hookimpl
-async def station_removed(app: Any, station_id: str) -> None:
-    async with app.db.session() as session, session.begin():
-        await store.forget_station(session, station_id)
+async def station_removed(app: Csms, station_id: str) -> None:
+    await store.forget_station(app, station_id)
 
 
-# --- answers to other plugins -------------------------------------------------------------
-
-
-@hookimpl
-async def station_connectors(app: Any, station_id: str) -> list[dict]:
-    async with app.db.session() as session:
-        return await store.connectors(session, station_id)
+# --- answers to other plugins (read sessions: they never take the write lock) --------------
 
 
 @hookimpl
-async def station_configuration(app: Any, station_id: str) -> dict | None:
+async def station_connectors(app: Csms, station_id: str) -> list[Connector]:
+    return await store.connectors(app, station_id)
+
+
+@hookimpl
+async def station_configuration(app: Csms, station_id: str) -> StationConfiguration | None:
     return await actions.snapshot(app, station_id)
 
 
 @hookimpl
-async def id_tag_info(app: Any, id_tag: str) -> dict | None:
-    async with app.db.session() as session:
-        tag = await store.find_tag(session, id_tag)
+async def id_tag_info(app: Csms, id_tag: str) -> IdTagInfo | None:
+    tag = await store.tag(app, id_tag)
     return store.id_tag_info(tag) if tag is not None else None
 
 
 @hookimpl
-async def list_id_tags(app: Any) -> list[dict]:
-    async with app.db.session() as session:
-        tags = await session.scalars(select(IdTag).order_by(IdTag.id_tag))
-        return [{"idTag": tag.id_tag, "idTagInfo": store.id_tag_info(tag)} for tag in tags]
+async def list_id_tags(app: Csms) -> list[IdTag]:
+    return [
+        {"idTag": tag.id_tag, "idTagInfo": store.id_tag_info(tag)}
+        for tag in await store.all_tags(app)
+    ]
 
 
 @hookimpl
-async def active_transactions(app: Any, station_id: str) -> list[dict]:
-    async with app.db.session() as session:
-        running = await store.open_transactions(session, station_id)
-    # "timestamp" and "meterStart" as in the transaction_started event.
-    return [
-        {**store.transaction_dict(tx), "timestamp": store.iso(tx.start_timestamp)} for tx in running
-    ]
+async def active_transactions(app: Csms, station_id: str) -> list[Transaction]:
+    return await store.running(app, station_id)

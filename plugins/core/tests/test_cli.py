@@ -62,7 +62,8 @@ async def test_unmatched_stops_listed_and_resolved(csms: Any, cli: Any, cp: Any)
     for meter in (500, 600):
         stop = {"transactionId": -1, "meterStop": meter, "timestamp": "2026-01-01T11:00Z"}
         await cp.call("StopTransaction", stop)
-    stops = json.loads((await cli("transactions", "unmatched", "--open", "--json")).output)
+    page = json.loads((await cli("transactions", "unmatched", "--open", "--json")).output)
+    stops = page["items"]
     assert [s["meterStop"] for s in stops] == [600, 500]  # newest first
     newest, oldest = stops[0]["id"], stops[1]["id"]
     both = ["transactions", "resolve-stop", str(newest), "--apply-to", str(tx_id), "--dismiss"]
@@ -71,6 +72,6 @@ async def test_unmatched_stops_listed_and_resolved(csms: Any, cli: Any, cp: Any)
     await cli("transactions", "resolve-stop", str(newest), "--apply-to", str(tx_id))
     await cli("transactions", "resolve-stop", str(oldest), "--dismiss", "--note", "dup")
     still_open = await cli("transactions", "unmatched", "--open", "--json")
-    assert json.loads(still_open.output) == []
+    assert json.loads(still_open.output)["items"] == []
     shown = json.loads((await cli("transactions", "show", str(tx_id), "--json")).output)
     assert shown["meterStop"] == 600

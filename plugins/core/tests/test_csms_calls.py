@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from csms_core.testing import eventually, settle
+
 NOW = "2026-01-01T12:00:00.000Z"
 
 
@@ -264,35 +266,29 @@ async def test_data_transfer_from_station(cp: Any) -> None:
     assert no_message == {"status": "UnknownMessageId"}
 
 
-async def test_nothing_unsolicited_by_default(cp: Any) -> None:
-    """OCTT fails a CSMS that sends calls on its own: after a boot, nothing comes."""
-    with pytest.raises(TimeoutError):
-        await cp.expect(timeout=0.5)
+async def test_nothing_unsolicited_by_default(csms: Any, cp: Any, api: Any) -> None:
+    """OCTT fails a CSMS that sends calls on its own: after a boot, the first call the
+    station gets is the one an operator sends once the boot is fully handled."""
+    await settle(csms)  # station_booted has run: a call it made would be on its way
+    operator = asyncio.ensure_future(api.post("/stations/CP1/clear-cache"))
+    first = await cp.expect()
+    assert first.action == "ClearCache"
+    await cp.reply(first, {"status": "Accepted"})
+    assert (await operator).json() == {"status": "Accepted"}
 
 
-async def test_get_configuration_on_boot_when_enabled(make_csms: Any, monkeypatch: Any) -> None:
-    from csms_plugin_core import plugin
-
-    from csms_core.testing import ChargePoint, ocpp_url
-
-    monkeypatch.setenv("CSMS_PLUGINS__CORE__GET_CONFIGURATION_ON_BOOT", "true")
-    app = await make_csms(plugins=[("core", plugin)])
-    await app.stations.create("CP1")
-    async with ChargePoint(ocpp_url(app), "CP1") as cp:
-        await cp.boot()
-        call = await cp.expect("GetConfiguration")
-        assert call.payload == {}
-        await cp.reply(
-            call,
-            {"configurationKey": [{"key": "NumberOfConnectors", "readonly": True, "value": "2"}]},
-        )
-        for _ in range(100):
-            if await app.query("station_configuration", station_id="CP1"):
-                break
-            await asyncio.sleep(0.02)
-        assert await app.query("station_configuration", station_id="CP1") == {
-            "NumberOfConnectors": "2"
-        }
+@pytest.mark.csms(plugin_settings={"core": {"get_configuration_on_boot": True}})
+async def test_get_configuration_on_boot_when_enabled(csms: Any, connect: Any) -> None:
+    cp = await connect("CP1")
+    await cp.boot()
+    call = await cp.expect("GetConfiguration")
+    assert call.payload == {}
+    await cp.reply(
+        call,
+        {"configurationKey": [{"key": "NumberOfConnectors", "readonly": True, "value": "2"}]},
+    )
+    snapshot = await eventually(lambda: csms.query("station_configuration", station_id="CP1"))
+    assert snapshot == {"NumberOfConnectors": "2"}
 
 
 async def test_authorization_key_is_not_kept_in_the_configuration_snapshot(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ import pytest
 
 from csms_core.errors import CallErrorReceived
 from csms_core.rpc import parse_timestamp
+from csms_core.testing import eventually
 
 NOW = "2026-01-01T12:00:00.000Z"
 
@@ -25,15 +25,6 @@ def stop(transaction_id: int, meter: int = 5000, **kw: Any) -> dict:
         "timestamp": "2026-01-01T13:00Z",
         **kw,
     }
-
-
-async def wait_for(condition: Any, timeout: float = 2.0) -> None:
-    """Events fire after the reply; give them a moment."""
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 # --- boot and liveness --------------------------------------------------------------------
@@ -62,33 +53,23 @@ async def test_boot_accepted_records_every_field(csms: Any, connect: Any, api: A
         assert station[key] == value
 
 
-async def test_heartbeat_interval_setting(make_csms: Any, monkeypatch: Any) -> None:
-    from csms_plugin_core import plugin
-
-    from csms_core.testing import ChargePoint, ocpp_url
-
-    monkeypatch.setenv("CSMS_PLUGINS__CORE__HEARTBEAT_INTERVAL", "42")
-    app = await make_csms(plugins=[("core", plugin)])
-    await app.stations.create("CP9")
-    async with ChargePoint(ocpp_url(app), "CP9") as cp:
-        assert (await cp.boot())["interval"] == 42
-        answer = await cp.call("Heartbeat", {})
-        now = datetime.now(UTC)
-        assert abs(parse_timestamp(answer["currentTime"]) - now) < timedelta(seconds=5)
+@pytest.mark.csms(plugin_settings={"core": {"heartbeat_interval": 42}})
+async def test_heartbeat_interval_setting(connect: Any) -> None:
+    cp = await connect("CP9")
+    assert (await cp.boot())["interval"] == 42
+    answer = await cp.call("Heartbeat", {})
+    now = datetime.now(UTC)
+    assert abs(parse_timestamp(answer["currentTime"]) - now) < timedelta(seconds=5)
 
 
+@pytest.mark.csms(
+    plugin_settings={"core": {"registration_status": "Pending", "boot_retry_interval": 7}}
+)
 async def test_default_registration_pending_then_accepted_per_station(
-    make_csms: Any, monkeypatch: Any, connect_to: Any, api_for: Any
+    connect: Any, api: Any
 ) -> None:
     """Pending/Rejected by the default setting; a per-station override wins (TC_001 path)."""
-    from csms_plugin_core import plugin
-
-    monkeypatch.setenv("CSMS_PLUGINS__CORE__REGISTRATION_STATUS", "Pending")
-    monkeypatch.setenv("CSMS_PLUGINS__CORE__BOOT_RETRY_INTERVAL", "7")
-    app = await make_csms(plugins=[("core", plugin)])
-    await app.stations.create("CP1")
-    api = api_for(app)
-    cp = await connect_to(app, "CP1")
+    cp = await connect("CP1")
     answer = await cp.boot()
     assert (answer["status"], answer["interval"]) == ("Pending", 7)
     # Pending: not accepted yet, so other messages are refused by the kernel.
@@ -149,7 +130,7 @@ async def test_status_notification_current_history_and_event(
     assert [h["status"] for h in history["items"]] == ["Faulted", "Preparing", "Available"]
     only_one = (await api.get("/stations/CP1/status-history", params={"connectorId": 1})).json()
     assert only_one["total"] == 2
-    await wait_for(lambda: len(recorder.of("status_changed")) == 3)
+    await eventually(lambda: len(recorder.of("status_changed")) == 3)
     assert recorder.of("status_changed")[-1] == {"station_id": "CP1", "status": full}
 
 
@@ -216,26 +197,12 @@ async def test_concurrent_tx_refused_by_default(cp: Any, add_tag: Any, connect: 
     assert (await cp.call("Authorize", {"idTag": "TAG1"}))["idTagInfo"]["status"] == "Accepted"
 
 
-async def test_concurrent_tx_allowed_by_setting(make_csms: Any, monkeypatch: Any) -> None:
-    from csms_plugin_core import plugin
-
-    from csms_core.testing import ChargePoint, ocpp_url
-
-    monkeypatch.setenv("CSMS_PLUGINS__CORE__ALLOW_CONCURRENT_TX", "true")
-    app = await make_csms(plugins=[("core", plugin)])
-    await app.stations.create("CP1")
-    from csms_plugin_core.models import IdTag
-    from csms_plugin_core.store import utcnow
-
-    async with app.db.session() as session, session.begin():
-        session.add(
-            IdTag(id_tag="TAG1", status="Accepted", created_at=utcnow(), updated_at=utcnow())
-        )
-    async with ChargePoint(ocpp_url(app), "CP1") as cp:
-        await cp.boot()
-        await cp.call("StartTransaction", start("TAG1", connector=1))
-        second = await cp.call("StartTransaction", start("TAG1", connector=2))
-        assert second["idTagInfo"]["status"] == "Accepted"
+@pytest.mark.csms(plugin_settings={"core": {"allow_concurrent_tx": True}})
+async def test_concurrent_tx_allowed_by_setting(cp: Any, add_tag: Any) -> None:
+    await add_tag("TAG1")
+    await cp.call("StartTransaction", start("TAG1", connector=1))
+    second = await cp.call("StartTransaction", start("TAG1", connector=2))
+    assert second["idTagInfo"]["status"] == "Accepted"
 
 
 # --- transactions -------------------------------------------------------------------------
@@ -250,7 +217,7 @@ async def test_transaction_lifecycle_events_and_energy(
     tx_id = answer["transactionId"]
     assert tx_id > 0
     assert answer["idTagInfo"]["status"] == "Accepted"
-    await wait_for(lambda: recorder.of("transaction_started"))
+    await eventually(lambda: recorder.of("transaction_started"))
     assert recorder.of("transaction_started")[0] == {
         "transactionId": tx_id,
         "connectorId": 1,
@@ -288,7 +255,7 @@ async def test_transaction_lifecycle_events_and_energy(
     assert done["energyWh"] == 3000.0
     assert done["stopReason"] == "EVDisconnected"
     assert done["reservationId"] == 7
-    await wait_for(
+    await eventually(
         lambda: recorder.of("transaction_stopped") and recorder.of("meter_values_received")
     )
     assert recorder.of("meter_values_received") == [meter]

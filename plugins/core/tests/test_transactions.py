@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from csms_plugin_core.models import Transaction
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from csms_core.errors import CallErrorReceived
 from csms_core.rpc import parse_timestamp
-from csms_core.testing import eventually
+from csms_core.testing import eventually, settle
 
 NOW = "2026-01-01T12:00:00.000Z"
 
@@ -95,7 +95,7 @@ async def test_retransmitted_start_returns_the_same_id(
 
 
 async def test_concurrent_duplicate_starts_make_one_transaction(
-    cp: Any, api: Any, add_tag: Any, recorder: Any
+    csms: Any, cp: Any, api: Any, add_tag: Any, recorder: Any
 ) -> None:
     """The station sends the same StartTransaction several times before any answer (a
     retransmission racing the original): the handlers run at once, one transaction results."""
@@ -106,9 +106,22 @@ async def test_concurrent_duplicate_starts_make_one_transaction(
         assert len({a["transactionId"] for a in answers}) == 1, answers
         assert {a["idTagInfo"]["status"] for a in answers} == {"Accepted"}
     assert (await api.get("/transactions")).json()["total"] == 5
-    await eventually(lambda: len(recorder.of("transaction_started")) == 5)
-    await asyncio.sleep(0.2)
+    await settle(csms)  # every answer's events have fired
     assert len(recorder.of("transaction_started")) == 5  # one event per transaction
+
+
+async def waiting_for_our_insert(app: Any) -> bool:
+    """Has the StartTransaction handler reached our uncommitted row? On PostgreSQL its
+    insert waits on the row's lock; on SQLite its transaction began (BEGIN IMMEDIATE, which
+    waits for our write lock before the handler reads anything)."""
+    if app.db.is_sqlite:
+        return app.db.engine.pool.checkedout() > 1  # ours and the handler's
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with app.db.read() as session:
+        return bool(await session.scalar(waiting))
 
 
 async def test_start_stored_meanwhile_by_another_node_is_answered(
@@ -132,25 +145,24 @@ async def test_start_stored_meanwhile_by_another_node_is_answered(
         )
         (other_id,) = stored.inserted_primary_key
         answer = asyncio.ensure_future(cp.call("StartTransaction", start("TAG1")))
-        await asyncio.sleep(0.5)  # the handler reads (sees nothing) and waits on our insert
+        await eventually(lambda: waiting_for_our_insert(csms))
         assert not answer.done()
         await other.commit()
     assert (await answer)["transactionId"] == other_id
     assert (await api.get("/transactions")).json()["total"] == 1
-    await asyncio.sleep(0.2)
+    await settle(csms)
     assert recorder.of("transaction_started") == []  # the other node announced it
 
 
 async def test_concurrent_duplicate_stops_are_applied_once(
-    cp: Any, api: Any, recorder: Any
+    csms: Any, cp: Any, api: Any, recorder: Any
 ) -> None:
     tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
     data = [{"timestamp": NOW, "sampledValue": [sample("1500")]}]
     payload = stop(tx_id, meter=3000, reason="Remote", transactionData=data)
     await asyncio.gather(*(cp.call("StopTransaction", payload) for _ in range(4)))
     assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()) == 1
-    await eventually(lambda: len(recorder.of("transaction_stopped")) == 1)
-    await asyncio.sleep(0.2)
+    await settle(csms)
     assert len(recorder.of("transaction_stopped")) == 1
 
 
@@ -185,7 +197,7 @@ async def test_stop_for_unknown_transaction_is_answered_and_kept(
     assert answer == {"idTagInfo": {"status": "Accepted"}}
     # Retransmitted (no answer seen): answered again, kept once.
     assert await cp.call("StopTransaction", request) == answer
-    review = (await api.get("/transactions/unmatched-stops")).json()
+    review = (await api.get("/transactions/unmatched-stops")).json()["items"]
     assert [(r["transactionId"], r["meterStop"], r["reason"]) for r in review] == [
         (transaction_id, 777, "PowerLoss")
     ]
@@ -203,7 +215,8 @@ async def test_stop_for_another_stations_transaction_is_not_applied(
     await other.boot()
     await other.call("StopTransaction", stop(tx_id))
     assert (await api.get(f"/transactions/{tx_id}")).json()["stopTimestamp"] is None
-    review = (await api.get("/transactions/unmatched-stops", params={"stationId": "CP2"})).json()
+    page = (await api.get("/transactions/unmatched-stops", params={"stationId": "CP2"})).json()
+    review = page["items"]
     assert review[0]["transactionId"] == tx_id
 
 
@@ -335,7 +348,8 @@ async def test_operator_applies_an_unmatched_stop_to_the_open_transaction(
     tx_id = (await cp.call("StartTransaction", start("TAG1", meter=1000)))["transactionId"]
     data = [{"timestamp": "2026-01-01T12:59:00Z", "sampledValue": [sample("4900", unit="Wh")]}]
     await cp.call("StopTransaction", stop(-1, meter=5000, reason="Reboot", transactionData=data))
-    [pending] = (await api.get("/transactions/unmatched-stops", params={"resolved": False})).json()
+    awaiting = {"resolved": False}
+    [pending] = (await api.get("/transactions/unmatched-stops", params=awaiting)).json()["items"]
 
     other = await connect("CP2")
     await other.boot()
@@ -366,7 +380,8 @@ async def test_operator_applies_an_unmatched_stop_to_the_open_transaction(
         f"/transactions/unmatched-stops/{pending['id']}/dismiss", json={"note": "twice"}
     )
     assert again.status_code == 409
-    assert (await api.get("/transactions/unmatched-stops", params={"resolved": False})).json() == []
+    left = (await api.get("/transactions/unmatched-stops", params=awaiting)).json()
+    assert (left["items"], left["total"]) == ([], 0)
     # Observers learn the transaction ended, as if the station had sent the right id.
     [ended] = recorder.of("transaction_stopped")
     assert (ended["transactionId"], ended["meterStop"], ended["reason"]) == (tx_id, 5000, "Reboot")
@@ -375,7 +390,7 @@ async def test_operator_applies_an_unmatched_stop_to_the_open_transaction(
 async def test_operator_dismisses_an_unmatched_stop(cp: Any, api: Any) -> None:
     tx_id = (await cp.call("StartTransaction", start("TAG1")))["transactionId"]
     await cp.call("StopTransaction", stop(424242))
-    [pending] = (await api.get("/transactions/unmatched-stops")).json()
+    [pending] = (await api.get("/transactions/unmatched-stops")).json()["items"]
     dismissed = await api.post(
         f"/transactions/unmatched-stops/{pending['id']}/dismiss", json={"note": "test station"}
     )
@@ -385,5 +400,6 @@ async def test_operator_dismisses_an_unmatched_stop(cp: Any, api: Any) -> None:
         "test station",
     )
     assert (await api.get(f"/transactions/{tx_id}")).json()["stopTimestamp"] is None
-    [listed] = (await api.get("/transactions/unmatched-stops", params={"resolved": True})).json()
-    assert listed["id"] == pending["id"]
+    page = (await api.get("/transactions/unmatched-stops", params={"resolved": True})).json()
+    assert page == {"items": [page["items"][0]], "total": 1, "offset": 0, "limit": 100}
+    assert page["items"][0]["id"] == pending["id"]
