@@ -68,15 +68,6 @@ class Database:
         in the same transaction)."""
         return self.sessions.begin()
 
-    def session(self) -> AsyncSession:
-        """Deprecated alias, to be removed: a writing session that the caller commits.
-        Use ``transaction()`` to write, ``read()`` to read."""
-        return self.sessions()
-
-    def read_session(self) -> AsyncSession:
-        """Deprecated alias of ``read()``, to be removed."""
-        return self.read_sessions()
-
     async def get(self, model: Any, key: Any) -> Any:
         """Row of ``model`` by primary key, or None; concurrent lookups share one query."""
         loader = self._loaders.get(model)
