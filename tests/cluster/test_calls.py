@@ -85,6 +85,10 @@ async def test_call_errors_and_timeouts_cross_the_broker(make_node, api_for):
         refused = await api.post("/stations/CP1/calls/Reset", json={"type": "Sideways"})
         assert refused.status_code == 422  # checked on the calling node; nothing sent
         assert cp.received.empty()
+        # Ordered proof: the next CALL the station gets is one asked for afterwards.
+        sent = asyncio.ensure_future(api.post("/stations/CP1/calls/ClearCache", json={}))
+        await cp.reply(await cp.expect("ClearCache"), {"status": "Accepted"})
+        assert (await sent).status_code == 200
     finally:
         await cp.close()
     # Gone from n1: every node answers 409 at once ("no responders").
