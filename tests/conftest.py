@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -18,6 +21,9 @@ class KernelTestPlugin:
         self.events: list[tuple[str, Any]] = []
         self.results: list[tuple[str, dict, dict | None]] = []
         self.boot_status = "Accepted"
+        # Authorize of idTag SLOW: started when the handler runs, waits for released.
+        self.slow_started = asyncio.Event()
+        self.slow_released = asyncio.Event()
 
     @hookimpl
     def register_handlers(self, register: Any) -> None:
@@ -45,7 +51,8 @@ class KernelTestPlugin:
 
     async def authorize(self, station: Any, payload: dict) -> dict:
         if payload["idTag"] == "SLOW":
-            await asyncio.sleep(1.0)
+            self.slow_started.set()
+            await self.slow_released.wait()
         return {"idTagInfo": {"status": "Accepted"}}
 
     async def fail(self, station: Any, payload: dict) -> dict:
@@ -86,6 +93,40 @@ def test_plugin() -> KernelTestPlugin:
 @pytest.fixture
 def csms_options(test_plugin: KernelTestPlugin) -> dict[str, Any]:
     return {"plugins": [("kerneltest", test_plugin)]}
+
+
+Serve = Callable[..., Awaitable[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """``await serve(data_dir, *options, env=..., stderr=...)``: ``csms serve`` in a process
+    (ports 0, chosen by the server, unless ``ocpp_port``/``api_port`` are given); killed at
+    teardown if still running."""
+    processes: list[asyncio.subprocess.Process] = []
+
+    async def start(
+        data_dir: Path,
+        *options: str,
+        env: dict[str, str],
+        stderr: int | IO[Any] = asyncio.subprocess.PIPE,
+        ocpp_port: int = 0,
+        api_port: int = 0,
+    ) -> asyncio.subprocess.Process:
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "csms_core.cli", "serve", "--data-dir", str(data_dir)),
+            *("--ocpp-port", str(ocpp_port), "--api-port", str(api_port), *options),
+            env=env,
+            stderr=stderr,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 @pytest.fixture

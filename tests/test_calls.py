@@ -30,11 +30,20 @@ async def test_registered_but_not_connected_409(csms, api):
     assert response.status_code == 409
 
 
+async def next_call_is_a_later_one(api, cp) -> None:
+    """Ordered proof that a refused call never went out: the next CALL the station gets is
+    one the CSMS was asked for afterwards (calls reach a station in order)."""
+    sent = asyncio.ensure_future(api.post("/stations/CP1/calls/ClearCache", json={}))
+    await cp.reply(await cp.expect("ClearCache"), {"status": "Accepted"})
+    assert (await sent).status_code == 200
+
+
 async def test_schema_violation_422_and_nothing_sent(api, booted):
     response = await api.post("/stations/CP1/calls/Reset", json={"type": "Sideways"})
     assert response.status_code == 422
     assert response.json()["errorCode"] == "PropertyConstraintViolation"
     assert booted.received.empty()
+    await next_call_is_a_later_one(api, booted)
 
 
 async def test_plugin_rule_violation_422_and_nothing_sent(api, booted):
@@ -44,6 +53,7 @@ async def test_plugin_rule_violation_422_and_nothing_sent(api, booted):
     assert response.status_code == 422
     assert "above 10" in response.json()["detail"]
     assert booted.received.empty()
+    await next_call_is_a_later_one(api, booted)
 
 
 async def test_unowned_or_unknown_action_501(api, booted):
@@ -89,7 +99,9 @@ async def test_one_outstanding_call_per_station(csms, booted):
         outstanding += 1
         assert outstanding == 1
         seen.append(call.message_id)
-        await asyncio.sleep(0.05)
+        # A round trip through the CSMS: a call it sent meanwhile would reach us before this
+        # answer (one ordered stream), with the first still outstanding.
+        assert "currentTime" in await booted.call("Heartbeat")
         outstanding -= 1
         return {"status": "Accepted"}
 

@@ -53,7 +53,7 @@ async def test_station_ids_are_quoted_in_api_paths(csms, cli):
         assert await csms.stations.get(station_id) is None
 
 
-async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
+async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path, serve):
     env = {**os.environ, "CSMS_API_KEYS": "k1", "CSMS_HOST": "127.0.0.1"}
     env.pop("CSMS_TEST_DATABASE_URL", None)
     created = await asyncio.to_thread(
@@ -74,22 +74,7 @@ async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path):
         check=True,
     )
     stored_key = created.stdout.strip()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "csms_core.cli",
-        "serve",
-        "--ocpp-port",
-        "0",
-        "--api-port",
-        "0",
-        "--data-dir",
-        str(tmp_path),
-        "--log-format",
-        "json",
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await serve(tmp_path, "--log-format", "json", env=env)
     # Ports chosen by the server itself and read from its log: a port picked here and bound
     # later may meanwhile go to another test's server (SO_REUSEPORT would even share it).
     logged: list[bytes] = []

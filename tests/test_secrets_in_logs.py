@@ -11,7 +11,6 @@ import io
 import os
 import re
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,7 +65,9 @@ def ftp_upload(location: str) -> str:
         return ftp.storbinary("STOR diag.tar", io.BytesIO(b"diagnostics"))
 
 
-async def test_debug_log_and_answers_hold_no_secrets(database_url: str, tmp_path: Path) -> None:
+async def test_debug_log_and_answers_hold_no_secrets(
+    database_url: str, tmp_path: Path, serve: Any
+) -> None:
     db = Database(database_url)
     try:
         _, api_key = await ApiKeyStore(db, []).create("ops")
@@ -80,20 +81,7 @@ async def test_debug_log_and_answers_hold_no_secrets(database_url: str, tmp_path
         "CSMS_PLUGINS__FIRMWARE__FTP_ENABLED": "true",
         "CSMS_PLUGINS__FIRMWARE__FTP_PORT": "0",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "csms_core.cli",
-        "serve",
-        "--ocpp-port",
-        "0",
-        "--api-port",
-        "0",
-        "--data-dir",
-        str(tmp_path / "data"),
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await serve(tmp_path / "data", env=env)
     log = ServerLog(process)
     secrets = [api_key, STATION_PASSWORD, NEW_KEY, NEW_KEY_LOWER_CASE_ROUTE, EXTERNAL_FTP_PASSWORD]
     answers: list[str] = []

@@ -189,19 +189,20 @@ async def test_handler_exception_is_internal_error_and_others_carry_on(csms, con
     assert "currentTime" in await booted.call("Heartbeat")
 
 
-async def test_slow_station_does_not_block_another(csms, connect):
+async def test_slow_station_does_not_block_another(csms, connect, test_plugin):
     slow = await connect("SLOW1")
     fast = await connect("FAST1")
     await slow.boot()
     await fast.boot()
     slow_call = asyncio.create_task(slow.call("Authorize", {"idTag": "SLOW"}))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(test_plugin.slow_started.wait(), 5)  # its handler is running
     loop = asyncio.get_running_loop()
     started = loop.time()
     for _ in range(5):
         await fast.call("Heartbeat")
     assert loop.time() - started < 0.9, "fast station waited for the slow one"
-    assert not slow_call.done()
+    assert not slow_call.done()  # held until released: the heartbeats did not wait for it
+    test_plugin.slow_released.set()
     assert (await slow_call)["idTagInfo"]["status"] == "Accepted"
 
 

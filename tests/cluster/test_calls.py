@@ -85,6 +85,10 @@ async def test_call_errors_and_timeouts_cross_the_broker(make_node, api_for):
         refused = await api.post("/stations/CP1/calls/Reset", json={"type": "Sideways"})
         assert refused.status_code == 422  # checked on the calling node; nothing sent
         assert cp.received.empty()
+        # Ordered proof: the next CALL the station gets is one asked for afterwards.
+        sent = asyncio.ensure_future(api.post("/stations/CP1/calls/ClearCache", json={}))
+        await cp.reply(await cp.expect("ClearCache"), {"status": "Accepted"})
+        assert (await sent).status_code == 200
     finally:
         await cp.close()
     # Gone from n1: every node answers 409 at once ("no responders").
@@ -109,9 +113,11 @@ async def test_disable_on_one_node_closes_the_connection_on_another(make_node, a
 
 async def test_a_node_whose_watch_ends_watches_again(make_node, api_for):
     n1, n2 = await make_node("n1"), await make_node("n2")
-    for watcher in list(n1.router._watchers):
+    stopped = list(n1.router._watchers)
+    for watcher in stopped:
         await watcher.stop()  # as if the broker had dropped the consumer
-    await asyncio.sleep(0.2)
+    # n1 noticed: the ended watches are dropped (what follows can only reach it by a new one).
+    await eventually(lambda: not any(w in n1.router._watchers for w in stopped))
     cp = await station(n2, "CP1")
     try:
         assert await eventually(lambda: n1.router.is_connected("CP1"), timeout=5)

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from csms_core.testing import ChargePoint, IncomingCall, ocpp_url
+from csms_core.testing import ChargePoint, IncomingCall, eventually, ocpp_url
 
 LIMIT = 32.0
 
@@ -41,14 +41,15 @@ class Site:
 
 
 async def settled(apis: list[Any], group_id: int, expected: dict[str, float]) -> None:
-    for _ in range(200):
+    """Every node's API reports the ``expected`` allocation."""
+
+    async def agreed() -> bool:
         seen = [
             (await api.get(f"/charging-groups/{group_id}")).json()["allocation"] for api in apis
         ]
-        if all(allocation == expected for allocation in seen):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"allocations {seen} never became {expected}")
+        return all(allocation == expected for allocation in seen)
+
+    await eventually(agreed, timeout=10)
 
 
 def now_iso() -> str:

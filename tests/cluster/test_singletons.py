@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from csms_core.cluster.nats import token
 from csms_core.testing import eventually
 
 from .conftest import TTL
@@ -22,17 +23,32 @@ def running(nodes: list[Any], name: str) -> list[str]:
     return [n.node_id for n in nodes if name in n.router._leading]
 
 
+async def renewed(node: Any, name: str, times: int) -> None:
+    """Wait until lock ``name`` has been renewed ``times`` times, held by ``node`` throughout."""
+    revisions: set[int] = set()
+
+    async def enough() -> bool:
+        entry = await node.router.locks_kv.get(token(name))
+        assert node.node_id.encode() in entry.value, entry.value
+        revisions.add(entry.revision)
+        return len(revisions) > times
+
+    await eventually(enough, timeout=TTL * 3)
+
+
 async def test_a_singleton_runs_on_one_node_and_moves_when_it_stops(make_node):
     nodes = [await make_node(f"n{i}") for i in (1, 2, 3)]
     runs: list[str] = []
     for node in nodes:
         node.spawn_singleton("expiry", job(runs, node))
     await eventually(lambda: runs)
-    await asyncio.sleep(TTL)  # the others keep trying; none may start it
+    # Held for a full TTL (a renewal every TTL/3) while the others campaigned every TTL/3:
+    # none of them may have started it.
+    first = next(n for n in nodes if n.node_id == runs[0])
+    await renewed(first, "expiry", 3)
     assert len(runs) == 1 and running(nodes, "expiry") == runs
     assert sum(n.is_leader() for n in nodes) == 1
 
-    first = next(n for n in nodes if n.node_id == runs[0])
     await first.stop()  # a clean stop gives the lock back: another node starts at once
     await eventually(lambda: len(runs) == 2, timeout=TTL)
     assert runs[1] != runs[0]

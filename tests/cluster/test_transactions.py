@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
 
-from csms_core.testing import ChargePoint, eventually, ocpp_url
+from csms_core.testing import ChargePoint, eventually, ocpp_url, settle
 
 
 async def _not(check: Any) -> bool:
@@ -39,7 +38,10 @@ async def test_a_start_retransmitted_on_another_node_makes_one_transaction(make_
             await first.ws.send(json.dumps([2, str(uuid.uuid4()), "StartTransaction", payload]))
             await second.connect()
             answer = await second.call("StartTransaction", payload)
-            await asyncio.sleep(0.2)  # n1's handler, if still running, finishes
+            # n1 lost the station to n2's newer claim: its session ends only after the
+            # handlers in flight (if the frame got there) are done; settle commits their writes.
+            await eventually(lambda: n1.router.local_session("CP1") is None)
+            await settle(n1)
             listed = (await api_for(n1).get("/transactions", params={"limit": 100})).json()
             ids = [t["transactionId"] for t in listed["items"] if t["meterStart"] == minute]
             assert ids == [answer["transactionId"]], listed

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 
 import httpx
 from click.testing import CliRunner
@@ -26,7 +25,7 @@ def test_workers_need_a_cluster_url(tmp_path):
 
 
 async def test_two_workers_share_the_ports_and_stop_on_sigterm(
-    tmp_path, database_url, nats_url, cluster_name
+    tmp_path, database_url, nats_url, cluster_name, serve
 ):
     ocpp_port, api_port = free_port(), free_port()
     env = {
@@ -38,25 +37,13 @@ async def test_two_workers_share_the_ports_and_stop_on_sigterm(
         "CSMS_UNKNOWN_STATIONS": "accept",
     }
     log = tmp_path / "serve.log"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "csms_core.cli",
-        "serve",
-        "--workers",
-        "2",
-        "--cluster-url",
-        nats_url,
-        "--ocpp-port",
-        str(ocpp_port),
-        "--api-port",
-        str(api_port),
-        "--database-url",
-        database_url,
-        "--data-dir",
-        str(tmp_path),
+    process = await serve(
+        tmp_path,
+        *("--workers", "2", "--cluster-url", nats_url, "--database-url", database_url),
         env=env,
         stderr=log.open("w"),
+        ocpp_port=ocpp_port,
+        api_port=api_port,
     )
     headers = {"Authorization": f"Bearer {TEST_API_KEY}"}
     base = f"http://127.0.0.1:{api_port}"

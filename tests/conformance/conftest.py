@@ -1,5 +1,10 @@
 """The conformance suite runs against every installed plugin (unlike the kernel tests), on the
-real server, the real database and real WebSocket clients."""
+real server, the real database and real WebSocket clients.
+
+Every scenario of ``csms_simulator.scenarios`` is one test: a test function taking ``case`` is
+run once per scenario id (``test_scenarios.py``), the scenario asserting what the CSMS sends and
+answers; cases that need a specially started server are plain tests (``test_tls.py``).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,24 @@ from csms_simulator.scenarios import (
 from csms_core.testing import ocpp_url
 
 load_all()
-BY_FUNCTION = {sc.fn.__name__: sc for sc in SCENARIOS.values()}
+
+# The conformance table's sections, in this order; a scenario's profile picks its section.
+HEADINGS = {
+    "Core": "Core",
+    "FirmwareManagement": "Firmware Management",
+    "LocalAuthListManagement": "Local Authorization List Management",
+    "Reservation": "Reservation",
+    "RemoteTrigger": "Remote Trigger",
+    "SmartCharging": "Smart Charging",
+    "Security": "Security (whitepaper)",
+    "Transport": "Transport (our own negative cases)",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        cases = sorted(SCENARIOS, key=lambda case: list(HEADINGS).index(SCENARIOS[case].profile))
+        metafunc.parametrize("case", cases, ids=cases)
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +59,8 @@ def installed_actions() -> set[str]:
 @pytest.fixture(autouse=True)
 def _skip_pending(request: pytest.FixtureRequest, installed_actions: set[str]) -> None:
     # Autouse runs before the server starts: a case whose plugin is missing costs nothing.
-    sc = BY_FUNCTION.get(request.node.name.removeprefix("test_"))
-    reason = missing_requirements(sc, installed_actions) if sc else None
+    case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
+    reason = missing_requirements(SCENARIOS[case], installed_actions) if case else None
     if reason:
         pytest.skip(reason)
 
@@ -74,16 +96,6 @@ def check(ctx: Context) -> Check:
 # `pytest -n 0 tests/conformance --conformance-report docs/conformance.md` writes the table of
 # cases with this run's result, so the document is generated from the suite, never by hand.
 
-PROFILE_FILES = {
-    "test_core.py": "Core",
-    "test_firmware.py": "Firmware Management",
-    "test_localauth.py": "Local Authorization List Management",
-    "test_reservation.py": "Reservation",
-    "test_remotetrigger.py": "Remote Trigger",
-    "test_smartcharging.py": "Smart Charging",
-    "test_security.py": "Security (whitepaper)",
-    "test_transport.py": "Transport (our own negative cases)",
-}
 _results: dict[str, dict[str, str]] = {}
 
 
@@ -102,24 +114,32 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield
-    doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
-    case, _, title = doc.partition(":")
-    row = _results.setdefault(
-        item.nodeid,
-        {
-            "file": item.path.name,
-            "case": case.strip(),
-            "title": " ".join(title.split()).rstrip("."),
-            "result": "passed",
-            "note": "",
-        },
-    )
+    row = _results.setdefault(item.nodeid, _row(item))
     if report.skipped:
         row["result"] = "skipped"
         row["note"] = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
     elif report.failed:
         row["result"] = "FAILED"
     return report
+
+
+def _row(item: pytest.Item) -> dict[str, str]:
+    """A scenario's id, title and profile; a plain test's from its docstring and module."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "case" in callspec.params:
+        sc = SCENARIOS[callspec.params["case"]]
+        case, title, profile = sc.id, sc.title, sc.profile
+    else:
+        doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
+        case, _, title = doc.partition(":")
+        profile = getattr(getattr(item, "module", None), "PROFILE", "")
+    return {
+        "heading": HEADINGS.get(profile, profile),
+        "case": case.strip(),
+        "title": " ".join(title.split()).rstrip("."),
+        "result": "passed",
+        "note": "",
+    }
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -143,12 +163,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         "`tools/simulator/csms_simulator/scenarios/` (also run by `csms selftest`).",
         "",
     ]
-    for file_name, profile in PROFILE_FILES.items():
-        rows = [r for r in _results.values() if r["file"] == file_name]
+    for heading in HEADINGS.values():
+        rows = [r for r in _results.values() if r["heading"] == heading]
         if not rows:
             continue
         passed = sum(r["result"] == "passed" for r in rows)
-        lines += [f"## {profile} ({passed}/{len(rows)} passed)", ""]
+        lines += [f"## {heading} ({passed}/{len(rows)} passed)", ""]
         lines += ["| Case | Title | Result | Note |", "|---|---|---|---|"]
         lines += [
             f"| {r['case']} | {r['title']} | {r['result']} | {r['note'].replace('|', '/')} |"

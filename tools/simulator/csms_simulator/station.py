@@ -1,5 +1,6 @@
 """One simulated charge point: a plain asyncio loop per station on top of the kernel's
-``ChargePoint`` client, with sensible answers to every CSMS-initiated OCPP 1.6 message.
+``ChargePoint`` client, with sensible answers to every CSMS-initiated OCPP 1.6 message
+(one module per feature profile in ``profiles/``).
 
 Kept lean on purpose (it is also the load generator): no per-message validation or logging,
 counters are plain integers on a shared ``Stats`` object.
@@ -12,14 +13,18 @@ import contextlib
 import random
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from csms_core.chargepoint import ChargePoint, IncomingCall
-from csms_core.rpc import parse_timestamp, utc_now_iso
+from csms_core.rpc import utc_now_iso
+
+from .profiles import RESPONDERS, smartcharging
+from .profiles.core import DEFAULT_CONFIGURATION
+
+Responder = Callable[["SimStation", dict], dict]
 
 
 @dataclass
@@ -70,56 +75,6 @@ class Connector:
     reservation_id: int | None = None
     meter_task: asyncio.Task | None = None
     stop_task: asyncio.Task | None = None
-
-
-# key: (default value, read-only)
-DEFAULT_CONFIGURATION: dict[str, tuple[str, bool]] = {
-    "AllowOfflineTxForUnknownId": ("false", False),
-    "AuthorizationCacheEnabled": ("true", False),
-    "AuthorizeRemoteTxRequests": ("false", False),
-    "ClockAlignedDataInterval": ("0", False),
-    "ConnectionTimeOut": ("60", False),
-    "GetConfigurationMaxKeys": ("50", True),
-    "HeartbeatInterval": ("300", False),
-    "LocalAuthorizeOffline": ("true", False),
-    "LocalPreAuthorize": ("false", False),
-    "MeterValuesAlignedData": ("Energy.Active.Import.Register", False),
-    "MeterValuesSampledData": ("Energy.Active.Import.Register,Power.Active.Import", False),
-    "MeterValueSampleInterval": ("60", False),
-    "NumberOfConnectors": ("2", True),
-    "ResetRetries": ("1", False),
-    "ConnectorPhaseRotation": ("NotApplicable", False),
-    "StopTransactionOnEVSideDisconnect": ("true", False),
-    "StopTransactionOnInvalidId": ("true", False),
-    "StopTxnAlignedData": ("", False),
-    "StopTxnSampledData": ("Energy.Active.Import.Register", False),
-    "SupportedFeatureProfiles": (
-        "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger",
-        True,
-    ),
-    "TransactionMessageAttempts": ("3", False),
-    "TransactionMessageRetryInterval": ("60", False),
-    "UnlockConnectorOnEVSideDisconnect": ("true", False),
-    "LocalAuthListEnabled": ("true", False),
-    "LocalAuthListMaxLength": ("100", True),
-    "SendLocalListMaxLength": ("100", True),
-    "ReserveConnectorZeroSupported": ("true", True),
-    "ChargeProfileMaxStackLevel": ("10", True),
-    "ChargingScheduleAllowedChargingRateUnit": ("Current,Power", True),
-    "ChargingScheduleMaxPeriods": ("24", True),
-    "MaxChargingProfilesInstalled": ("10", True),
-    "AuthorizationKey": ("", False),
-}
-INTEGER_KEYS = {
-    "ClockAlignedDataInterval",
-    "ConnectionTimeOut",
-    "HeartbeatInterval",
-    "MeterValueSampleInterval",
-    "ResetRetries",
-    "TransactionMessageAttempts",
-    "TransactionMessageRetryInterval",
-}
-BOOLEAN_KEYS = {k for k, (v, _) in DEFAULT_CONFIGURATION.items() if v in ("true", "false")}
 
 
 class SimStation:
@@ -366,21 +321,7 @@ class SimStation:
         await self.stop_transaction(connector_id, "EVDisconnected")
 
     def power_limit_w(self, connector_id: int) -> float:
-        """The car's power, capped by the first period of the winning charging profiles."""
-        limit = self.options.power_w
-        for purpose in ("ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"):
-            candidates = [
-                p
-                for p in self.charging_profiles
-                if p["chargingProfilePurpose"] == purpose and p["connectorId"] in (0, connector_id)
-            ]
-            if candidates:
-                best = max(candidates, key=lambda p: p["stackLevel"])
-                schedule = best["chargingSchedule"]
-                value = schedule["chargingSchedulePeriod"][0]["limit"]
-                watts = value if schedule["chargingRateUnit"] == "W" else value * 230 * 3
-                limit = min(limit, watts)
-        return limit
+        return smartcharging.power_limit_w(self, connector_id)
 
     def meter_sample(self, connector: Connector, context: str = "Sample.Periodic") -> dict:
         power = self.power_limit_w(connector.id) if connector.transaction_id else 0.0
@@ -446,35 +387,15 @@ class SimStation:
     # --- answers to the CSMS ----------------------------------------------------------
 
     def _register_responders(self) -> None:
-        for action in (
-            "CancelReservation",
-            "ChangeAvailability",
-            "ChangeConfiguration",
-            "ClearCache",
-            "ClearChargingProfile",
-            "DataTransfer",
-            "GetCompositeSchedule",
-            "GetConfiguration",
-            "GetDiagnostics",
-            "GetLocalListVersion",
-            "RemoteStartTransaction",
-            "RemoteStopTransaction",
-            "ReserveNow",
-            "Reset",
-            "SendLocalList",
-            "SetChargingProfile",
-            "TriggerMessage",
-            "UnlockConnector",
-            "UpdateFirmware",
-        ):
-            self.cp.answer(action, self._counted(getattr(self, "on_" + _snake(action))))
+        for action, respond in RESPONDERS.items():
+            self.cp.answer(action, self._counted(respond))
 
-    def _counted(self, fn: Any) -> Any:
-        def respond(call: IncomingCall) -> dict:
+    def _counted(self, respond: Responder) -> Callable[[IncomingCall], dict]:
+        def answer(call: IncomingCall) -> dict:
             self.stats.messages += 1
-            return fn(call.payload)
+            return respond(self, call.payload)
 
-        return respond
+        return answer
 
     def later(self, coro_fn: Any) -> None:
         """Send follow-up messages once our answer is on the wire."""
@@ -486,361 +407,9 @@ class SimStation:
 
         self.cp.after_reply(lambda: self.spawn(run()))
 
-    def on_change_availability(self, p: dict) -> dict:
-        targets = [c for c in self.connectors.values() if p["connectorId"] in (0, c.id)]
-        if not targets:
-            return {"status": "Rejected"}
-        new = "Available" if p["type"] == "Operative" else "Unavailable"
-        if any(c.transaction_id is not None for c in targets):
-            return {"status": "Scheduled"}
-
-        async def apply() -> None:
-            for c in targets:
-                if c.status != new:
-                    await self.set_status(c.id, new)
-
-        self.later(apply)
-        return {"status": "Accepted"}
-
-    def on_change_configuration(self, p: dict) -> dict:
-        key, value = p["key"], p["value"]
-        if key not in DEFAULT_CONFIGURATION:
-            return {"status": "NotSupported"}
-        if DEFAULT_CONFIGURATION[key][1]:
-            return {"status": "Rejected"}
-        if key in INTEGER_KEYS and not (value.isdigit() and int(value) >= 0):
-            return {"status": "Rejected"}
-        if key in BOOLEAN_KEYS and value.lower() not in ("true", "false"):
-            return {"status": "Rejected"}
-        self.config[key] = value
-        if key == "HeartbeatInterval" and int(value) > 0:
-            self.heartbeat_interval = float(value)
-        if key == "MeterValueSampleInterval":
-            self.meter_interval = float(value)
-        return {"status": "Accepted"}
-
-    def on_get_configuration(self, p: dict) -> dict:
-        keys = p.get("key") or list(self.config)
-        known = [
-            {"key": k, "readonly": DEFAULT_CONFIGURATION[k][1], "value": self.config[k]}
-            for k in keys
-            if k in self.config
-        ]
-        answer: dict[str, Any] = {"configurationKey": known}
-        unknown = [k for k in keys if k not in self.config]
-        if unknown:
-            answer["unknownKey"] = unknown
-        return answer
-
-    def on_clear_cache(self, p: dict) -> dict:
-        return {"status": "Accepted"}
-
-    def on_data_transfer(self, p: dict) -> dict:
-        if p["vendorId"] != self.options.vendor:
-            return {"status": "UnknownVendorId"}
-        return {"status": "Accepted", "data": p.get("data", "")}
-
-    def on_remote_start_transaction(self, p: dict) -> dict:
-        connector_id = p.get("connectorId") or self.idle_connector()
-        connector = self.connectors.get(connector_id or -1)
-        if (
-            not connector
-            or connector.transaction_id is not None
-            or connector.status
-            not in (
-                "Available",
-                "Preparing",
-            )
-        ):
-            return {"status": "Rejected"}
-        profile = p.get("chargingProfile")
-        authorize = self.config["AuthorizeRemoteTxRequests"] == "true"
-
-        async def start() -> None:
-            transaction_id = await self.start_transaction(connector.id, p["idTag"], authorize)
-            if transaction_id is not None and profile is not None:
-                self._store_profile(connector.id, {**profile, "transactionId": transaction_id})
-
-        self.later(start)
-        return {"status": "Accepted"}
-
-    def on_remote_stop_transaction(self, p: dict) -> dict:
-        connector = self.find_transaction(p["transactionId"])
-        if connector is None:
-            return {"status": "Rejected"}
-        self.later(lambda: self.stop_transaction(connector.id, "Remote"))
-        return {"status": "Accepted"}
-
-    def on_reset(self, p: dict) -> dict:
-        async def reboot() -> None:
-            await self.stop_all_transactions("HardReset" if p["type"] == "Hard" else "SoftReset")
-            self._reboot.set()
-
-        self.later(reboot)
-        return {"status": "Accepted"}
-
-    def on_unlock_connector(self, p: dict) -> dict:
-        connector = self.connectors.get(p["connectorId"])
-        if connector is None or connector.id == 0:
-            return {"status": "NotSupported"}
-        if connector.transaction_id is not None:
-            self.later(lambda: self.stop_transaction(connector.id, "UnlockCommand"))
-        return {"status": "Unlocked"}
-
-    def on_reserve_now(self, p: dict) -> dict:
-        connector = self.connectors.get(p["connectorId"])
-        if connector is None:
-            return {"status": "Rejected"}
-        if connector.id == 0 and self.config["ReserveConnectorZeroSupported"] != "true":
-            return {"status": "Rejected"}
-        if connector.status == "Faulted":
-            return {"status": "Faulted"}
-        if connector.status == "Unavailable":
-            return {"status": "Unavailable"}
-        if connector.transaction_id is not None or connector.status not in (
-            "Available",
-            "Reserved",
-        ):
-            return {"status": "Occupied"}
-        connector.reservation_id = p["reservationId"]
-        expiry = parse_timestamp(p["expiryDate"])
-
-        async def reserve() -> None:
-            if connector.id:
-                await self.set_status(connector.id, "Reserved")
-            wait = (expiry - datetime.now(UTC)).total_seconds()
-            await asyncio.sleep(max(wait, 0))
-            if connector.reservation_id == p["reservationId"]:
-                connector.reservation_id = None
-                if connector.id and connector.status == "Reserved":
-                    await self.set_status(connector.id, "Available")
-
-        self.later(reserve)
-        return {"status": "Accepted"}
-
-    def on_cancel_reservation(self, p: dict) -> dict:
-        for connector in self.connectors.values():
-            if connector.reservation_id == p["reservationId"]:
-                connector.reservation_id = None
-                if connector.id and connector.status == "Reserved":
-                    self.later(lambda c=connector: self.set_status(c.id, "Available"))
-                return {"status": "Accepted"}
-        return {"status": "Rejected"}
-
-    def on_send_local_list(self, p: dict) -> dict:
-        entries = p.get("localAuthorizationList") or []
-        if len(entries) > int(self.config["SendLocalListMaxLength"]):
-            return {"status": "Failed"}
-        if p["updateType"] == "Full":
-            new = {e["idTag"]: e["idTagInfo"] for e in entries if "idTagInfo" in e}
-        else:
-            if p["listVersion"] <= self.local_list_version:
-                return {"status": "VersionMismatch"}
-            new = dict(self.local_list)
-            for e in entries:
-                if "idTagInfo" in e:
-                    new[e["idTag"]] = e["idTagInfo"]
-                else:
-                    new.pop(e["idTag"], None)
-        if len(new) > int(self.config["LocalAuthListMaxLength"]):
-            return {"status": "Failed"}
-        self.local_list, self.local_list_version = new, p["listVersion"]
-        return {"status": "Accepted"}
-
-    def on_get_local_list_version(self, p: dict) -> dict:
-        enabled = self.config["LocalAuthListEnabled"] == "true"
-        return {"listVersion": self.local_list_version if enabled else -1}
-
-    def on_trigger_message(self, p: dict) -> dict:
-        message, connector_id = p["requestedMessage"], p.get("connectorId")
-        if connector_id is not None and connector_id not in self.connectors:
-            return {"status": "Rejected"}
-        senders = {
-            "BootNotification": self._send_boot_again,
-            "DiagnosticsStatusNotification": lambda: self.call(
-                "DiagnosticsStatusNotification", {"status": "Idle"}
-            ),
-            "FirmwareStatusNotification": lambda: self.call(
-                "FirmwareStatusNotification", {"status": "Idle"}
-            ),
-            "Heartbeat": lambda: self.call("Heartbeat", {}),
-            "MeterValues": lambda: self._triggered_meter_values(connector_id),
-            "StatusNotification": lambda: self._triggered_status(connector_id),
-        }
-        sender = senders.get(message)
-        if sender is None:
-            return {"status": "NotImplemented"}
-        self.later(sender)
-        return {"status": "Accepted"}
-
-    async def _send_boot_again(self) -> None:
-        await self.call(
-            "BootNotification",
-            {
-                "chargePointVendor": self.options.vendor,
-                "chargePointModel": self.options.model,
-                "firmwareVersion": self.firmware_version,
-            },
-        )
-
-    async def _triggered_meter_values(self, connector_id: int | None) -> None:
-        for c in self.connectors.values():
-            if c.id and connector_id in (None, c.id):
-                await self.send_meter_values(c, "Trigger")
-
-    async def _triggered_status(self, connector_id: int | None) -> None:
-        for c in self.connectors.values():
-            if connector_id in (None, c.id):
-                await self.set_status(c.id, c.status, c.error_code)
-
-    def _store_profile(self, connector_id: int, profile: dict) -> None:
-        profile = {**profile, "connectorId": connector_id}
-        self.charging_profiles = [
-            p
-            for p in self.charging_profiles
-            if p["chargingProfileId"] != profile["chargingProfileId"]
-            and not (
-                p["connectorId"] == connector_id
-                and p["stackLevel"] == profile["stackLevel"]
-                and p["chargingProfilePurpose"] == profile["chargingProfilePurpose"]
-            )
-        ]
-        self.charging_profiles.append(profile)
-
-    def on_set_charging_profile(self, p: dict) -> dict:
-        connector_id, profile = p["connectorId"], p["csChargingProfiles"]
-        purpose = profile["chargingProfilePurpose"]
-        if connector_id not in self.connectors:
-            return {"status": "Rejected"}
-        if purpose == "ChargePointMaxProfile" and connector_id != 0:
-            return {"status": "Rejected"}
-        if purpose == "TxProfile":
-            connector = self.connectors[connector_id]
-            if connector_id == 0 or connector.transaction_id is None:
-                return {"status": "Rejected"}
-            if profile.get("transactionId", connector.transaction_id) != connector.transaction_id:
-                return {"status": "Rejected"}
-        if profile["stackLevel"] > int(self.config["ChargeProfileMaxStackLevel"]):
-            return {"status": "Rejected"}
-        self._store_profile(connector_id, profile)
-        return {"status": "Accepted"}
-
-    def on_clear_charging_profile(self, p: dict) -> dict:
-        def matches(profile: dict) -> bool:
-            if "id" in p:
-                return profile["chargingProfileId"] == p["id"]
-            return all(
-                p.get(field_) is None or profile[key] == p[field_]
-                for field_, key in (
-                    ("connectorId", "connectorId"),
-                    ("chargingProfilePurpose", "chargingProfilePurpose"),
-                    ("stackLevel", "stackLevel"),
-                )
-            )
-
-        keep = [profile for profile in self.charging_profiles if not matches(profile)]
-        cleared = len(keep) != len(self.charging_profiles)
-        self.charging_profiles = keep
-        return {"status": "Accepted" if cleared else "Unknown"}
-
-    def on_get_composite_schedule(self, p: dict) -> dict:
-        connector_id = p["connectorId"]
-        if connector_id not in self.connectors:
-            return {"status": "Rejected"}
-        relevant = [pr for pr in self.charging_profiles if pr["connectorId"] in (0, connector_id)]
-        if not relevant:
-            return {"status": "Rejected"}
-        unit = p.get("chargingRateUnit") or relevant[0]["chargingSchedule"]["chargingRateUnit"]
-        limit_w = self.power_limit_w(connector_id)
-        limit = limit_w if unit == "W" else round(limit_w / 230 / 3, 1)
-        return {
-            "status": "Accepted",
-            "connectorId": connector_id,
-            "scheduleStart": utc_now_iso(),
-            "chargingSchedule": {
-                "duration": p["duration"],
-                "chargingRateUnit": unit,
-                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}],
-            },
-        }
-
-    def on_update_firmware(self, p: dict) -> dict:
-        async def update() -> None:
-            start = parse_timestamp(p["retrieveDate"])
-            await asyncio.sleep(min(max((start - datetime.now(UTC)).total_seconds(), 0), 3600))
-            await self.call("FirmwareStatusNotification", {"status": "Downloading"})
-            ok = self.options.firmware_outcome != "DownloadFailed" and await _download(
-                p["location"]
-            )
-            if not ok:
-                await self.call("FirmwareStatusNotification", {"status": "DownloadFailed"})
-                return
-            await self.call("FirmwareStatusNotification", {"status": "Downloaded"})
-            await self.call("FirmwareStatusNotification", {"status": "Installing"})
-            if self.options.firmware_outcome == "InstallationFailed":
-                await self.call("FirmwareStatusNotification", {"status": "InstallationFailed"})
-                return
-            self.firmware_version = f"{self.options.firmware_version}+{int(time.time())}"
-            await self.call("FirmwareStatusNotification", {"status": "Installed"})
-            # A new firmware means a reboot: boot again with the new version.
-            await self.stop_all_transactions("Reboot")
-            self._reboot.set()
-
-        self.later(update)
-        return {}
-
-    def on_get_diagnostics(self, p: dict) -> dict:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        file_name = f"diagnostics-{self.id}-{stamp}.log"
-
-        async def send_file() -> None:
-            await self.call("DiagnosticsStatusNotification", {"status": "Uploading"})
-            content = self._diagnostics_text(p).encode()
-            ok = self.options.diagnostics_outcome == "Uploaded" and await upload(
-                p["location"], file_name, content
-            )
-            status = "Uploaded" if ok else "UploadFailed"
-            await self.call("DiagnosticsStatusNotification", {"status": status})
-
-        self.later(send_file)
-        return {"fileName": file_name}
-
-    def _diagnostics_text(self, p: dict) -> str:
-        lines = [f"station {self.id} firmware {self.firmware_version}"]
-        lines += [f"connector {c.id}: {c.status} {c.error_code}" for c in self.connectors.values()]
-        lines += [
-            f"config {k}={v}" for k, v in sorted(self.config.items()) if k != "AuthorizationKey"
-        ]
-        return "\n".join(lines) + "\n"
-
-
-async def _download(location: str) -> bool:
-    if not location.startswith(("http://", "https://")):
-        return False
-    try:
-        async with httpx.AsyncClient(timeout=30, verify=False) as client:
-            response = await client.get(location)
-        return response.status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-async def upload(location: str, file_name: str, content: bytes) -> bool:
-    """HTTP upload: multipart POST to the location, else PUT to location/fileName."""
-    if not location.startswith(("http://", "https://")):
-        return False
-    try:
-        async with httpx.AsyncClient(timeout=30, verify=False) as client:
-            response = await client.post(location, files={"file": (file_name, content)})
-            if response.status_code in (404, 405):
-                response = await client.put(location.rstrip("/") + "/" + file_name, content=content)
-        return response.status_code < 300
-    except httpx.HTTPError:
-        return False
-
-
-def _snake(name: str) -> str:
-    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name).lstrip("_")
+    def reboot(self) -> None:
+        """Disconnect and boot again (after a Reset or a firmware update)."""
+        self._reboot.set()
 
 
 def future_iso(seconds: float) -> str:

@@ -72,7 +72,6 @@ async def test_remote_start_charges_and_remote_stop_ends(
     await eventually(lambda: connector.transaction_id)
     transaction_id = connector.transaction_id
     # Meter values at the sample interval: the energy register moves.
-    await asyncio.sleep(0.5)
 
     async def running() -> dict | None:
         tx = (await api.get(f"/transactions/{transaction_id}")).json()

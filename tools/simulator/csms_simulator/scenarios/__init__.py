@@ -246,6 +246,15 @@ class Context:
             await cp.reply(call, answer(call) if callable(answer) else (answer or {}))
         return call, await request
 
+    async def relays(
+        self, cp: ChargePoint, action: str, payload: dict, answer: dict
+    ) -> IncomingCall:
+        """The CSMS sends exactly ``payload`` and the operator API returns the station's answer."""
+        call, response = await self.csms_sends(cp, action, payload, answer)
+        assert call.payload == payload, call.payload
+        assert response.status_code == 200 and response.json() == answer, response.text
+        return call
+
     async def id_tag(
         self,
         tag: str | None = None,

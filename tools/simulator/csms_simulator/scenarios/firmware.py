@@ -8,7 +8,7 @@ import httpx
 
 from csms_core.chargepoint import ChargePoint
 
-from ..station import upload
+from ..profiles.firmware import upload
 from . import BOOT, Context, Skip, scenario, status
 
 FIRMWARE_URL = "http://firmware.example.com/sim-2.0.0.bin"

@@ -1,5 +1,6 @@
-"""Security whitepaper cases TC_073-TC_078 and TC_085-TC_088. Each test runs the scenario of
-the same id (csms_simulator.scenarios), which asserts what the CSMS sends and answers."""
+"""Security whitepaper cases TC_086 and TC_087: TLS needs a server started with certificates,
+so they are written here rather than as scenarios (csms selftest cannot restart the server
+under test). The other security cases are scenarios (test_scenarios.py)."""
 
 from __future__ import annotations
 
@@ -11,54 +12,12 @@ from typing import Any
 import httpx
 import pytest
 import trustme
-from csms_simulator.scenarios import Check, Context, available_actions
+from csms_simulator.scenarios import Context, available_actions
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
 from csms_core.testing import ChargePoint, ocpp_url
 
-
-async def test_tc_073_authorization_key(check: Check) -> None:
-    """TC_073: Update Charge Point password for HTTP Basic Authentication."""
-    await check("TC_073")
-
-
-async def test_tc_075_1_install_central_system_root(check: Check) -> None:
-    """TC_075_1: Install a certificate on the Charge Point: CentralSystemRootCertificate."""
-    await check("TC_075_1")
-
-
-async def test_tc_075_2_install_manufacturer_root(check: Check) -> None:
-    """TC_075_2: Install a certificate on the Charge Point: ManufacturerRootCertificate."""
-    await check("TC_075_2")
-
-
-async def test_tc_076_delete_certificate(check: Check) -> None:
-    """TC_076: Delete a specific certificate from the Charge Point."""
-    await check("TC_076")
-
-
-async def test_tc_077_invalid_charge_point_certificate(check: Check) -> None:
-    """TC_077: Invalid ChargePointCertificate security event."""
-    await check("TC_077")
-
-
-async def test_tc_078_invalid_central_system_certificate(check: Check) -> None:
-    """TC_078: Invalid CentralSystemCertificate security event."""
-    await check("TC_078")
-
-
-async def test_tc_085_basic_auth(check: Check) -> None:
-    """TC_085: Basic authentication (security profile 1)."""
-    await check("TC_085")
-
-
-async def test_tc_088_subprotocol(check: Check) -> None:
-    """TC_088: WebSocket subprotocol negotiation."""
-    await check("TC_088")
-
-
-# TLS cases need a server started with certificates, so they are written here rather than as
-# scenarios (csms selftest cannot restart the server under test).
+PROFILE = "Security"  # the conformance table's section
 
 
 @pytest.fixture
