@@ -43,6 +43,16 @@ class ApiClient:
             return response.json()
         return response.content
 
+    def every(self, path: str, page_size: int = 1000, **params: Any) -> list[Any]:
+        """Every item of a paged list route, a page at a time."""
+        items: list[Any] = []
+        while True:
+            window = {"offset": len(items), "limit": page_size}
+            page = self.request("GET", path, params={**params, **window})
+            items += page["items"]
+            if not page["items"] or len(items) >= page["total"]:
+                return items
+
     def station(self, station_id: str, *path: str) -> str:
         """The API path of a station or one of its resources, the id percent-quoted (an id
         may hold ``#``, ``?`` or ``/``): ``station("CP#1", "calls", "Reset")`` is

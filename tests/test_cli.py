@@ -14,7 +14,8 @@ import httpx
 from click.testing import CliRunner
 
 from csms_core.cli import cli as csms_command_line
-from csms_core.testing import TEST_PASSWORD, eventually
+from csms_core.client import ApiClient
+from csms_core.testing import TEST_API_KEY, TEST_PASSWORD, api_url, eventually
 
 
 async def test_stations_and_call_commands(csms, booted, cli):
@@ -51,6 +52,14 @@ async def test_station_ids_are_quoted_in_api_paths(csms, cli):
         assert called.exit_code != 0 and "409" in called.output  # registered, not connected
         await cli("stations", "remove", station_id)
         assert await csms.stations.get(station_id) is None
+
+
+async def test_every_reads_a_list_page_by_page(csms):
+    for n in range(5):
+        await csms.stations.create(f"CP{n}")
+    client = ApiClient(api_url(csms), TEST_API_KEY, as_json=True)
+    stations = await asyncio.to_thread(client.every, "/stations", page_size=2)
+    assert [s["id"] for s in stations] == [f"CP{n}" for n in range(5)]
 
 
 async def test_serve_starts_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path, serve):

@@ -115,7 +115,7 @@ def transactions_show(client: ApiClient, transaction_id: int, meter_values: bool
     """Show one transaction."""
     data = client.request("GET", f"/transactions/{transaction_id}")
     if meter_values:
-        data["meterValues"] = client.request("GET", f"/transactions/{transaction_id}/meter-values")
+        data["meterValues"] = client.every(f"/transactions/{transaction_id}/meter-values")
     client.show(data)
 
 

@@ -560,16 +560,18 @@ async def transaction(app: Csms, transaction_id: int) -> Transaction:
         return await _existing_transaction(session, transaction_id)
 
 
-async def transaction_meter_values(app: Csms, transaction_id: int) -> list[MeterValue]:
-    """Every sampled value of the transaction, oldest first; raises ``Unknown``."""
+async def transaction_meter_values(
+    app: Csms, transaction_id: int, page: Page, model: type[Out]
+) -> Paged[Out]:
+    """The transaction's sampled values, oldest first; raises ``Unknown``."""
     async with app.db.read() as session:
         tx = await _existing_transaction(session, transaction_id)
-        rows = await session.scalars(
+        query = (
             select(MeterValue)
             .where(MeterValue.transaction_id == tx.id, MeterValue.station_id == tx.station_id)
             .order_by(MeterValue.timestamp, MeterValue.id)
         )
-        return list(rows)
+        return await paginate(session, query, page, model)
 
 
 async def running(app: Csms, station_id: str) -> list[contracts.Transaction]:

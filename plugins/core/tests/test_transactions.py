@@ -161,7 +161,7 @@ async def test_concurrent_duplicate_stops_are_applied_once(
     data = [{"timestamp": NOW, "sampledValue": [sample("1500")]}]
     payload = stop(tx_id, meter=3000, reason="Remote", transactionData=data)
     await asyncio.gather(*(cp.call("StopTransaction", payload) for _ in range(4)))
-    assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()) == 1
+    assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()["items"]) == 1
     await settle(csms)
     assert len(recorder.of("transaction_stopped")) == 1
 
@@ -172,7 +172,7 @@ async def test_retransmitted_stop_is_idempotent(cp: Any, api: Any) -> None:
     payload = stop(tx_id, meter=3000, reason="Remote", transactionData=data)
     assert await cp.call("StopTransaction", payload) == {}
     assert await cp.call("StopTransaction", payload) == {}
-    values = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    values = (await api.get(f"/transactions/{tx_id}/meter-values")).json()["items"]
     assert len(values) == 1
     tx = (await api.get(f"/transactions/{tx_id}")).json()
     assert (tx["meterStop"], tx["stopReason"]) == (3000, "Remote")
@@ -272,7 +272,7 @@ async def test_meter_values_keep_every_attribute(cp: Any, api: Any) -> None:
     station_level = next(v for v in items if v["value"] == "24")
     assert (station_level["connectorId"], station_level["transactionId"]) == (0, None)
     assert station_level["unit"] == "Celcius"
-    of_tx = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    of_tx = (await api.get(f"/transactions/{tx_id}/meter-values")).json()["items"]
     assert [(v["value"], v["source"]) for v in of_tx] == [
         ("23.5", "MeterValues"),
         ("25", "StopTransaction"),
@@ -287,12 +287,13 @@ async def test_failed_stop_leaves_nothing_half_written(cp: Any, api: Any) -> Non
     with pytest.raises(CallErrorReceived) as failure:
         await cp.call("StopTransaction", stop(tx_id, meter=2**70, transactionData=data))
     assert failure.value.code == "InternalError"
-    assert (await api.get(f"/transactions/{tx_id}/meter-values")).json() == []
+    page = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    assert page == {"items": [], "total": 0, "offset": 0, "limit": 100}
     tx = (await api.get(f"/transactions/{tx_id}")).json()
     assert tx["stopTimestamp"] is None and tx["meterStop"] is None
     # The retry with sane data is applied normally.
     await cp.call("StopTransaction", stop(tx_id, meter=3000, transactionData=data))
-    assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()) == 1
+    assert len((await api.get(f"/transactions/{tx_id}/meter-values")).json()["items"]) == 1
     assert (await api.get(f"/transactions/{tx_id}")).json()["meterStop"] == 3000
 
 
@@ -373,7 +374,7 @@ async def test_operator_applies_an_unmatched_stop_to_the_open_transaction(
     tx = (await api.get(f"/transactions/{tx_id}")).json()
     assert (tx["meterStop"], tx["stopReason"]) == (5000, "Reboot")
     assert tx["stopTimestamp"].startswith("2026-01-01T13:00:00")
-    values = (await api.get(f"/transactions/{tx_id}/meter-values")).json()
+    values = (await api.get(f"/transactions/{tx_id}/meter-values")).json()["items"]
     assert [(v["value"], v["source"]) for v in values] == [("4900", "StopTransaction")]
     # Resolved once: not again, and no longer among those awaiting review.
     again = await api.post(

@@ -174,9 +174,10 @@ async def get_transaction(transaction_id: int, app: AppDep) -> TransactionOut:
         return TransactionOut.model_validate(await store.transaction(app, transaction_id))
 
 
-@router.get("/transactions/{transaction_id}/meter-values", response_model=list[MeterValueOut])
-async def transaction_meter_values(transaction_id: int, app: AppDep) -> list[MeterValueOut]:
-    """Every sampled value of the transaction (MeterValues and StopTransaction data)."""
+@router.get("/transactions/{transaction_id}/meter-values", response_model=Paged[MeterValueOut])
+async def transaction_meter_values(
+    transaction_id: int, app: AppDep, page: PageDep
+) -> Paged[MeterValueOut]:
+    """The transaction's sampled values (MeterValues and StopTransaction data), oldest first."""
     with refusals():
-        rows = await store.transaction_meter_values(app, transaction_id)
-    return [MeterValueOut.model_validate(row) for row in rows]
+        return await store.transaction_meter_values(app, transaction_id, page, MeterValueOut)
