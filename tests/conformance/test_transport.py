@@ -4,7 +4,16 @@ Each test runs the scenario of the same id
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
+import pytest
 from csms_simulator.scenarios import Check
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosed
+
+from csms_core.testing import ocpp_url
 
 
 async def test_neg_bad_subprotocol(check: Check) -> None:
@@ -57,3 +66,37 @@ async def test_neg_crossing_calls(check: Check) -> None:
 async def test_neg_station_callerror(check: Check) -> None:
     """NEG_CALLERROR_502: A station's CALLERROR reaches the operator as 502 with its code."""
     await check("NEG_CALLERROR_502")
+
+
+# --- the spec's fine print (issue 25): each test cites its rule ---------------------------
+
+
+@pytest.mark.parametrize("offered", [["ocpp2.0.1"], None])
+async def test_ocppj_3_2_no_agreed_subprotocol(csms: Any, offered: list[str] | None) -> None:
+    """OCPP-J 3.2: No agreed subprotocol: the handshake completes without
+    Sec-WebSocket-Protocol and the connection is closed at once."""
+    await csms.stations.create("CP-NOPROTO")
+    async with ws_connect(f"{ocpp_url(csms)}/CP-NOPROTO", subprotocols=offered) as ws:
+        assert ws.response.status_code == 101
+        assert "Sec-WebSocket-Protocol" not in ws.response.headers
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 1002
+    assert not await csms.router.is_connected("CP-NOPROTO")
+
+
+@pytest.mark.csms(allow_missing_subprotocol=True)
+async def test_ocppj_3_2_none_offered_allowed_when_configured(csms: Any) -> None:
+    """OCPP-J 3.2 (allow_missing_subprotocol): A station offering no subprotocol at all gets
+    a session when the setting allows old firmware; one offering others is still closed."""
+    await csms.stations.create("CP-OLD")
+    async with ws_connect(f"{ocpp_url(csms)}/CP-OLD") as ws:
+        assert "Sec-WebSocket-Protocol" not in ws.response.headers
+        boot = {"chargePointVendor": "V", "chargePointModel": "M"}
+        await ws.send(json.dumps([2, "1", "BootNotification", boot]))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert answer[0] == 3 and answer[2]["status"] == "Accepted"
+    async with ws_connect(f"{ocpp_url(csms)}/CP-OLD", subprotocols=["ocpp2.0.1"]) as ws:
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 1002
