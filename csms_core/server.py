@@ -214,8 +214,10 @@ class OcppServer:
             log.info("%r offered no subprotocol we speak (%s); closing", station_id, offered)
             await connection.close(1002, f"subprotocol {SUBPROTOCOL} required")
             return
-        accepted = connection.registration_status == "Accepted"  # type: ignore[attr-defined]
-        session = StationSession(self.app, station_id, connection, accepted)
+        status = connection.registration_status  # type: ignore[attr-defined]
+        session = StationSession(
+            self.app, station_id, connection, status == "Accepted", status == "Rejected"
+        )
         previous = await self.app.router.attach(session)
         if previous is not None:
             log.info("%r reconnected; closing its previous connection", station_id)
