@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from csms_simulator.scenarios import Check
 
 from csms_core.testing import ChargePoint, eventually
@@ -69,8 +68,7 @@ async def test_tc_053_parent_id_tag(check: Check) -> None:
 async def _reserved_station(
     connect: Any, api: httpx.AsyncClient, station_id: str, connector_id: int = 1
 ) -> tuple[ChargePoint, int]:
-    """A booted station with an accepted reservation on ``connector_id``."""
-    assert (await api.post("/id-tags", json={"idTag": "RESERVER"})).status_code == 201
+    """A booted station with an accepted reservation on ``connector_id`` for RESERVER."""
     cp = await connect(station_id)
     assert (await cp.boot())["status"] == "Accepted"
     cp.answer("ReserveNow", {"status": "Accepted"})
@@ -89,17 +87,18 @@ async def _reservation_reaches(api: httpx.AsyncClient, reservation_id: int, stat
     return await eventually(reached, 10)
 
 
-@pytest.mark.parametrize("state", ["Faulted", "Unavailable"])
 async def test_ocpp16_5_13_faulted_connector_terminates_reservation(
-    connect: Any, api: httpx.AsyncClient, state: str
+    connect: Any, api: httpx.AsyncClient
 ) -> None:
     """OCPP 1.6 5.13: A reservation SHALL be terminated on the Charge Point when the
     connector is set to Faulted or Unavailable; the CSMS record follows (Terminated)."""
-    cp, reservation_id = await _reserved_station(connect, api, "CP-RES-FAULT")
-    error = "GroundFailure" if state == "Faulted" else "NoError"
-    await cp.call("StatusNotification", {"connectorId": 1, "errorCode": error, "status": state})
-    record = await _reservation_reaches(api, reservation_id, "Terminated")
-    assert record["events"][-1]["type"] == f"Connector{state}"
+    assert (await api.post("/id-tags", json={"idTag": "RESERVER"})).status_code == 201
+    for state, error in (("Faulted", "GroundFailure"), ("Unavailable", "NoError")):
+        cp, reservation_id = await _reserved_station(connect, api, f"CP-RES-{state.upper()}")
+        status = {"connectorId": 1, "errorCode": error, "status": state}
+        await cp.call("StatusNotification", status)
+        record = await _reservation_reaches(api, reservation_id, "Terminated")
+        assert record["events"][-1]["type"] == f"Connector{state}"
     active = await api.get("/reservations", params={"status": "Accepted"})
     assert active.json()["total"] == 0
 
@@ -109,6 +108,7 @@ async def test_ocpp16_5_1_cancel_rejected_means_none_held(
 ) -> None:
     """OCPP 1.6 5.1: CancelReservation answered Rejected: the Charge Point has no such
     reservation, so the CSMS record ends (Terminated, event CancelRejected), not active."""
+    assert (await api.post("/id-tags", json={"idTag": "RESERVER"})).status_code == 201
     cp, reservation_id = await _reserved_station(connect, api, "CP-RES-CANCEL")
     cp.answer("CancelReservation", {"status": "Rejected"})
     cancelled = await api.delete(f"/reservations/{reservation_id}")

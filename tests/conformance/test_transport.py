@@ -71,18 +71,18 @@ async def test_neg_station_callerror(check: Check) -> None:
 # --- the spec's fine print (issue 25): each test cites its rule ---------------------------
 
 
-@pytest.mark.parametrize("offered", [["ocpp2.0.1"], None])
-async def test_ocppj_3_2_no_agreed_subprotocol(csms: Any, offered: list[str] | None) -> None:
-    """OCPP-J 3.2: No agreed subprotocol: the handshake completes without
-    Sec-WebSocket-Protocol and the connection is closed at once."""
+async def test_ocppj_3_2_no_agreed_subprotocol(csms: Any) -> None:
+    """OCPP-J 3.2: No agreed subprotocol (others offered, or none): the handshake completes
+    without Sec-WebSocket-Protocol and the connection is closed at once."""
     await csms.stations.create("CP-NOPROTO")
-    async with ws_connect(f"{ocpp_url(csms)}/CP-NOPROTO", subprotocols=offered) as ws:
-        assert ws.response.status_code == 101
-        assert "Sec-WebSocket-Protocol" not in ws.response.headers
-        with pytest.raises(ConnectionClosed):
-            await asyncio.wait_for(ws.recv(), 10)
-    assert ws.close_code == 1002
-    assert not await csms.router.is_connected("CP-NOPROTO")
+    for offered in (["ocpp2.0.1"], None):
+        async with ws_connect(f"{ocpp_url(csms)}/CP-NOPROTO", subprotocols=offered) as ws:
+            assert ws.response.status_code == 101
+            assert "Sec-WebSocket-Protocol" not in ws.response.headers
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == 1002
+        assert not await csms.router.is_connected("CP-NOPROTO")
 
 
 @pytest.mark.csms(allow_missing_subprotocol=True)
