@@ -21,6 +21,7 @@ from .errors import (
     CallErrorReceived,
     CallTimeout,
     PayloadRejected,
+    StationRejected,
     UnknownStation,
 )
 from .files import SharedFiles
@@ -226,10 +227,14 @@ class Csms:
         """The kernel's checks of a CSMS-initiated call, the same wherever it comes from (this
         node's ``call``, or another node's through the cluster broker): an enabled plugin owns
         the action, the payload fits its schema, the owner's ``check`` and every ``check_call``
-        hook accept it. Raises ActionNotAvailable or PayloadRejected; returns the owner."""
+        hook accept it, and a station held here was not rejected at boot (OCPP 1.6 4.2).
+        Raises ActionNotAvailable, StationRejected or PayloadRejected; returns the owner."""
         owned = self.registry.actions.get(action)
         if owned is None:
             raise ActionNotAvailable(action)
+        session = self.router.local_session(station_id)
+        if session is not None and session.rejected:
+            raise StationRejected(station_id)
         try:
             self.schemas.validate_request(action, payload)
         except rpc.OcppError as error:
@@ -248,7 +253,8 @@ class Csms:
         """The one path for every CSMS-initiated call (API, CLI, plugins).
 
         Raises ActionNotAvailable, PayloadRejected, UnknownStation, StationNotConnected,
-        CallTimeout or CallErrorReceived; fires ``call_completed`` either way once sent.
+        StationRejected, CallTimeout or CallErrorReceived; fires ``call_completed`` either way
+        once sent.
         The answer comes with its secrets masked (``csms_core.redact``): nothing the API, the
         CLI or a plugin shows or keeps can leak them.
         """

@@ -23,6 +23,17 @@ class StationNotConnected(CallFailed):
         self.station_id = station_id
 
 
+class StationRejected(CallFailed):
+    """The station's boot was answered Rejected: OCPP 1.6 4.2, the CSMS initiates nothing."""
+
+    def __init__(self, station_id: str) -> None:
+        super().__init__(
+            f"station {station_id!r} was rejected at boot; nothing is sent to it until it "
+            "boots again and is accepted"
+        )
+        self.station_id = station_id
+
+
 class ActionNotAvailable(CallFailed):
     """No enabled plugin owns this CSMS-initiated action."""
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
 
 from .handshakes import AcceptErrorFilter, HandshakeGuard, guarded_connection, listening_socket
@@ -120,7 +119,10 @@ class OcppServer:
             return SUBPROTOCOL
         if not offered and self.settings.allow_missing_subprotocol:
             return None
-        raise NegotiationError(f"subprotocol {SUBPROTOCOL} required, offered: {offered or 'none'}")
+        # OCPP-J 3.2: no agreement is not an HTTP error; the handshake completes without
+        # Sec-WebSocket-Protocol and _session closes the connection at once.
+        connection.no_subprotocol = offered  # type: ignore[attr-defined]
+        return None
 
     async def _authenticate(
         self, connection: ServerConnection, request: Request
@@ -207,8 +209,15 @@ class OcppServer:
 
     async def _session(self, connection: ServerConnection) -> None:
         station_id: str = connection.station_id  # type: ignore[attr-defined]
-        accepted = connection.registration_status == "Accepted"  # type: ignore[attr-defined]
-        session = StationSession(self.app, station_id, connection, accepted)
+        offered = getattr(connection, "no_subprotocol", None)
+        if offered is not None:
+            log.info("%r offered no subprotocol we speak (%s); closing", station_id, offered)
+            await connection.close(1002, f"subprotocol {SUBPROTOCOL} required")
+            return
+        status = connection.registration_status  # type: ignore[attr-defined]
+        session = StationSession(
+            self.app, station_id, connection, status == "Accepted", status == "Rejected"
+        )
         previous = await self.app.router.attach(session)
         if previous is not None:
             log.info("%r reconnected; closing its previous connection", station_id)

@@ -53,12 +53,19 @@ class StationContext:
 
 class StationSession:
     def __init__(
-        self, app: Csms, station_id: str, websocket: ServerConnection, accepted: bool
+        self,
+        app: Csms,
+        station_id: str,
+        websocket: ServerConnection,
+        accepted: bool,
+        rejected: bool = False,
     ) -> None:
         self.app = app
         self.id = station_id
         self.ws = websocket
         self.accepted = accepted
+        # Its last boot was answered Rejected: OCPP 1.6 4.2, the CSMS SHOULD NOT call it.
+        self.rejected = rejected
         self.connected_at = time.time()
         self.last_seen = self.connected_at
         self.context = StationContext(app, station_id, self)
@@ -183,6 +190,9 @@ class StationSession:
             await self._send_error(call, rpc.OcppError(rpc.INTERNAL_ERROR, "handler failed"))
             self.after_reply.clear()
             return
+        if call.action == BOOT_NOTIFICATION:
+            # Before the answer goes out: no call may slip in once the station reads it.
+            self.rejected = response.get("status") == "Rejected"
         await self._send(rpc.encode_result(call.message_id, response))
         if call.action == BOOT_NOTIFICATION:
             self.accepted = response.get("status") == "Accepted"

@@ -35,11 +35,13 @@ async def test_subprotocol_ocpp16_is_chosen_from_a_list(csms, connect):
 
 @pytest.mark.parametrize("offered", [("ocpp2.0.1",), ()])
 async def test_no_supported_subprotocol_means_no_session(csms, offered):
+    # OCPP-J 3.2: the handshake completes without Sec-WebSocket-Protocol, then closes.
     await csms.stations.create("CP1")
-    with pytest.raises(InvalidStatus) as caught:
-        async with ws_connect(f"{ocpp_url(csms)}/CP1", subprotocols=list(offered) or None):
-            pass
-    assert caught.value.response.status_code == 400
+    async with ws_connect(f"{ocpp_url(csms)}/CP1", subprotocols=list(offered) or None) as ws:
+        assert ws.response.status_code == 101
+        assert "Sec-WebSocket-Protocol" not in ws.response.headers
+        await asyncio.wait_for(ws.wait_closed(), 5)
+    assert ws.close_code == 1002
     assert not await csms.router.is_connected("CP1")
 
 

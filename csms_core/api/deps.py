@@ -15,6 +15,7 @@ from ..errors import (
     CallTimeout,
     PayloadRejected,
     StationNotConnected,
+    StationRejected,
     UnknownStation,
 )
 
@@ -76,7 +77,10 @@ class CallErrorOut(ApiModel):
 # For ``responses=`` of any route that sends a call through ``app.call``.
 CALL_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": CallErrorOut, "description": "unknown station"},
-    409: {"model": CallErrorOut, "description": "station not connected"},
+    409: {
+        "model": CallErrorOut,
+        "description": "station not connected, or its boot was rejected",
+    },
     422: {"model": CallErrorOut, "description": "payload refused; nothing sent"},
     501: {"model": CallErrorOut, "description": "action unknown or its plugin disabled"},
     502: {"model": CallErrorOut, "description": "the station answered CALLERROR"},
@@ -93,7 +97,7 @@ def call_error_response(exc: CallFailed) -> JSONResponse:
         return _error(422, exc.reason, code=exc.code)
     if isinstance(exc, UnknownStation):
         return _error(404, str(exc))
-    if isinstance(exc, StationNotConnected):
+    if isinstance(exc, (StationNotConnected, StationRejected)):
         return _error(409, str(exc))
     if isinstance(exc, CallErrorReceived):
         return _error(502, str(exc), exc.code, exc.description, exc.details)

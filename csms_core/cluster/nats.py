@@ -47,6 +47,7 @@ from ..errors import (
     ConfigError,
     PayloadRejected,
     StationNotConnected,
+    StationRejected,
 )
 from ..redact import mask_url_credentials, redact
 from ..watch import StationMessage
@@ -511,6 +512,8 @@ class NatsRouter:
             return {"error": "NotAvailable"}
         except PayloadRejected as exc:
             return {"error": "Rejected", "reason": exc.reason, "code": exc.code}
+        except StationRejected:
+            return {"error": "BootRejected"}
         except Exception:
             log.exception("checks of %s for %r failed", action, session.id)
             return {"error": "CheckFailed"}
@@ -673,6 +676,8 @@ def _error_from(station_id: str, action: str, timeout: float, reply: dict) -> Ex
         return PayloadRejected(reply["reason"], reply.get("code"))
     if kind == "NotAvailable":
         return ActionNotAvailable(action)
+    if kind == "BootRejected":
+        return StationRejected(station_id)
     if kind in ("CheckFailed", "Invalid"):
         return CallFailed(f"the node holding {station_id!r} could not check {action}: {kind}")
     return StationNotConnected(station_id)

@@ -129,3 +129,22 @@ async def test_a_node_whose_watch_ends_watches_again(make_node, api_for):
 
 async def _not(awaitable: Any) -> bool:
     return not await awaitable
+
+
+async def test_call_to_a_station_rejected_at_boot_is_refused_by_its_node(make_node, api_for):
+    # OCPP 1.6 4.2: the node holding the session knows the boot was Rejected; a call made on
+    # another node learns it through the broker and answers 409 at once, nothing sent.
+    n1, n2 = await make_node("n1"), await make_node("n2")
+    await n1.stations.create("CP1")
+    api = api_for(n2)
+    registration = await api.put("/stations/CP1/registration", json={"status": "Rejected"})
+    assert registration.status_code == 200, registration.text
+    cp = await ChargePoint(ocpp_url(n1), "CP1").connect()
+    try:
+        assert (await cp.boot())["status"] == "Rejected"
+        refused = await api.post("/stations/CP1/calls/ClearCache", json={})
+        assert refused.status_code == 409, refused.text
+        assert "rejected at boot" in refused.json()["detail"]
+        assert cp.received.empty()
+    finally:
+        await cp.close()

@@ -40,7 +40,8 @@ async def check_send_local_list(app: Csms, station_id: str, payload: dict) -> No
 
 async def on_send_local_list(app: Csms, station_id: str, request: dict, response: dict) -> None:
     await store.record_send(app, station_id, request, response["status"])
-    if response["status"] == "VersionMismatch" and not sync.in_push.get():
+    retry = sync.needs_full_retry(request["updateType"], response["status"])
+    if retry and not sync.in_push.get():
         # Sent by hand (generic endpoint): recover once the current call has finished.
         sync.recover_later(app, station_id)
 

@@ -71,7 +71,11 @@ class PushOut(ApiModel):
     requested_update_type: str
     full_because: str | None = None
     messages: list[SentMessage] = Field(description="Every SendLocalList sent, in order.")
-    recovered: bool = Field(False, description="A VersionMismatch was answered with a Full.")
+    recovered: bool = Field(
+        False,
+        description="A VersionMismatch, or a Differential answered Failed, was retried as a "
+        "Full (OCPP 1.6 5.15).",
+    )
     status: str = Field(description="The last answer, or UpToDate when nothing had changed.")
     list_version: int
     size: int

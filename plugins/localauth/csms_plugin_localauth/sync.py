@@ -1,5 +1,5 @@
 """Building and sending updates: per-station version bookkeeping, splitting, recovery after
-VersionMismatch, and the optional automatic sync (on boot, on change)."""
+VersionMismatch or a failed Differential, and the optional automatic sync (on boot, on change)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ log = logging.getLogger("csms.localauth")
 
 # Set while this module sends: on_result then leaves VersionMismatch recovery to us.
 in_push: ContextVar[bool] = ContextVar("localauth_in_push", default=False)
+
+
+def needs_full_retry(update_type: str, status: str) -> bool:
+    """OCPP 1.6 5.15: a Differential update answered Failed or VersionMismatch SHOULD be
+    retried as a Full one (VersionMismatch is recovered from whatever the type)."""
+    return status == "VersionMismatch" or (status == "Failed" and update_type == "Differential")
 
 
 @dataclass
@@ -110,7 +116,10 @@ async def push(
     report: dict[str, Any] = {"requestedUpdateType": update_type, "messages": []}
     async with runtime(app).lock(station_id):
         status = await _send(app, station_id, update_type, report, timeout, tags)
-        if status == "VersionMismatch":
+        # The update's type is its first message's: a split Full goes on in Differentials,
+        # and one failing half-way keeps what was accepted for the next update to continue.
+        sent_as = report["messages"][0]["updateType"] if report["messages"] else update_type
+        if status is not None and needs_full_retry(sent_as, status):
             report["recovered"] = True
             status = await _recover(app, station_id, report, timeout)
     report["status"] = status or "UpToDate"
@@ -171,8 +180,8 @@ async def _call(
 async def _recover(
     app: Csms, station_id: str, report: dict, timeout: float | None = None
 ) -> str | None:
-    """After VersionMismatch: learn the station's version (so ours goes above it), then
-    send the full list. Once: a second mismatch is recorded, not retried."""
+    """After VersionMismatch or a failed Differential: learn the station's version (so ours
+    goes above it), then send the full list. Once: a second failure is recorded, not retried."""
     try:
         await _call(app, station_id, "GetLocalListVersion", {}, timeout)
     except CallFailed as exc:
@@ -181,8 +190,8 @@ async def _recover(
 
 
 def recover_later(app: Csms, station_id: str) -> None:
-    """VersionMismatch to a SendLocalList sent by hand: the full list, in the background
-    (once the current call has finished)."""
+    """VersionMismatch or a failed Differential, to a SendLocalList sent by hand: the full
+    list, in the background (once the current call has finished)."""
     _background(app, _recover_locked(app, station_id))
 
 
@@ -191,7 +200,7 @@ async def _recover_locked(app: Csms, station_id: str) -> None:
         try:
             await _recover(app, station_id, {"messages": []})
         except CallFailed as exc:
-            log.warning("%s: recovery after VersionMismatch failed: %s", station_id, exc)
+            log.warning("%s: the full update after a refused one failed: %s", station_id, exc)
 
 
 async def forget(app: Csms, station_id: str) -> None:

@@ -12,7 +12,7 @@ from csms_core.rpc import parse_timestamp
 
 from . import PLUGIN, store
 from .lifecycle import now, replan_expiry
-from .models import ACCEPTED, CANCELLED, ENDED
+from .models import ACCEPTED, CANCELLED, ENDED, TERMINATED
 
 log = logging.getLogger("csms.reservation")
 
@@ -94,5 +94,7 @@ async def on_cancel_reservation_result(
     if response["status"] == ACCEPTED:
         await store.end(app, reservation_id, CANCELLED)
     else:
-        # The station holds no such reservation; keep our record, tell the operator.
+        # OCPP 1.6 5.1: Rejected means the station holds no such reservation, so ours is not
+        # active either (it may have expired or been used on the station's side).
         await store.add_event(app, [record], "CancelRejected")
+        await store.end(app, reservation_id, TERMINATED)

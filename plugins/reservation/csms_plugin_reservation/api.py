@@ -22,7 +22,15 @@ from .models import ACCEPTED, Reservation
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
 Status = Literal[
-    "Accepted", "Faulted", "Occupied", "Rejected", "Unavailable", "Used", "Cancelled", "Expired"
+    "Accepted",
+    "Faulted",
+    "Occupied",
+    "Rejected",
+    "Unavailable",
+    "Used",
+    "Cancelled",
+    "Expired",
+    "Terminated",
 ]
 
 CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -52,7 +60,8 @@ class ReservationOut(ApiModel):
     expiry_date: datetime
     status: Status = Field(
         description="The station's answer (Accepted = active, Faulted, Occupied, Rejected, "
-        "Unavailable) or what ended it (Used, Cancelled, Expired)."
+        "Unavailable) or what ended it (Used, Cancelled, Expired, Terminated: the station "
+        "no longer holds it, the last event says why)."
     )
     transaction_id: int | None = Field(description="The transaction that used it.")
     events: list[dict[str, Any]] = Field(
@@ -128,6 +137,8 @@ async def cancel_reservation(
     )
     if answer["status"] != ACCEPTED:
         raise HTTPException(
-            409, f"{record.station_id} answered {answer['status']}: it holds no such reservation"
+            409,
+            f"{record.station_id} answered {answer['status']}: it holds no such reservation "
+            "(the record is now Terminated)",
         )
     return ReservationOut.model_validate(await _get(app, reservation_id))

@@ -14,7 +14,7 @@ from csms_core import Csms, IdTagInfo, StatusNotification, TransactionStarted
 from csms_core.storage.types import utcnow
 
 from . import PLUGIN, store
-from .models import ACCEPTED, CANCELLED, EXPIRED, USED, Reservation
+from .models import ACCEPTED, CANCELLED, EXPIRED, TERMINATED, USED, Reservation
 
 log = logging.getLogger("csms.reservation")
 
@@ -73,13 +73,13 @@ async def on_transaction_started(
     reservation_id = transaction["reservationId"]
     if reservation_id is not None:
         record = await store.get(app, reservation_id)
-        # Expired too: the station's clock or an offline start may beat our timer.
+        # Expired or terminated too: the station's clock or an offline start may beat us.
         if record is not None and record.station_id == station_id:
             if await store.end(
                 app,
                 reservation_id,
                 USED,
-                (ACCEPTED, EXPIRED),
+                (ACCEPTED, EXPIRED, TERMINATED),
                 transaction_id=transaction["transactionId"],
             ):
                 log.info("reservation %s used by transaction", reservation_id)
@@ -134,6 +134,10 @@ async def on_status_changed(
     await store.add_event(
         app, affected, f"Connector{state}", connectorId=connector_id, errorCode=status["errorCode"]
     )
+    # OCPP 1.6 5.13: the station terminates a reservation whose connector (or itself, connector
+    # 0) goes Faulted or Unavailable; the record follows it.
+    for reservation in affected:
+        await store.end(app, reservation.reservation_id, TERMINATED)
 
 
 async def on_authorize(app: Csms, station_id: str, payload: dict) -> None:

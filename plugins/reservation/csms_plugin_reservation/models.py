@@ -14,9 +14,10 @@ from csms_core.storage.types import UtcDateTime
 # The station's answer to ReserveNow; only Accepted is ever active.
 ACCEPTED = "Accepted"
 REFUSALS = ("Faulted", "Occupied", "Rejected", "Unavailable")
-# What became of an accepted reservation.
-USED, CANCELLED, EXPIRED = "Used", "Cancelled", "Expired"
-ENDED = (USED, CANCELLED, EXPIRED)
+# What became of an accepted reservation. Terminated: the station no longer holds it (its
+# connector went Faulted/Unavailable, or it answered a cancel Rejected); events say why.
+USED, CANCELLED, EXPIRED, TERMINATED = "Used", "Cancelled", "Expired", "Terminated"
+ENDED = (USED, CANCELLED, EXPIRED, TERMINATED)
 STATUSES = (ACCEPTED, *REFUSALS, *ENDED)
 
 

@@ -157,7 +157,8 @@ async def test_tc052_cancel_rejected(api, station, reserve):
     assert response.status_code == 409
     assert "Rejected" in response.json()["detail"]
     record = (await api.get(f"/reservations/{created['reservationId']}")).json()
-    assert record["status"] == "Accepted"
+    # OCPP 1.6 5.1: the station holds none, so the record is no longer active either.
+    assert record["status"] == "Terminated"
     assert [e["type"] for e in record["events"]] == ["CancelRejected"]
     # Through the generic endpoint, for a reservation the CSMS never made.
     generic = await api.post("/stations/CP1/calls/CancelReservation", json={"reservationId": 999})
@@ -200,23 +201,30 @@ async def test_start_without_reservation_id_by_group_member_uses_it(api, station
 
 
 @pytest.mark.parametrize("state", ["Faulted", "Unavailable"])
-async def test_connector_failing_while_reserved_is_flagged(api, station, reserve, state):
+async def test_connector_failing_while_reserved_terminates_it(api, station, reserve, state):
     reserved = (await reserve(connectorId=1)).json()
     other = (await reserve(connectorId=2)).json()
     await status(station.cp, 1, state, error="GroundFailure" if state == "Faulted" else "NoError")
-    events = await wait_for_event(api, reserved["reservationId"], f"Connector{state}")
-    assert events[-1]["type"] == f"Connector{state}" and events[-1]["connectorId"] == 1
-    assert (await api.get(f"/reservations/{other['reservationId']}")).json()["events"] == []
+    record = await wait_for_status(api, reserved["reservationId"], "Terminated")
+    assert record["events"][-1]["type"] == f"Connector{state}"
+    assert record["events"][-1]["connectorId"] == 1
+    untouched = (await api.get(f"/reservations/{other['reservationId']}")).json()
+    assert untouched["status"] == "Accepted" and untouched["events"] == []
 
 
-async def test_station_wide_trouble_flags_every_reservation(api, station, reserve):
+async def test_station_wide_trouble_terminates_every_reservation(api, station, reserve):
     ids = [(await reserve(connectorId=c)).json()["reservationId"] for c in (1, 2)]
     await status(station.cp, 0, "Unavailable")  # connector 0: the whole station
-    await station.cp.boot()  # a reboot may have wiped them on the station
     for reservation_id in ids:
-        await wait_for_event(api, reservation_id, "StationBooted")
-        events = await wait_for_event(api, reservation_id, "ConnectorUnavailable")
-        assert sorted(e["type"] for e in events) == ["ConnectorUnavailable", "StationBooted"]
+        record = await wait_for_status(api, reservation_id, "Terminated")
+        assert [e["type"] for e in record["events"]] == ["ConnectorUnavailable"]
+
+
+async def test_reboot_flags_active_reservations(api, station, reserve):
+    reservation_id = (await reserve(connectorId=1)).json()["reservationId"]
+    await station.cp.boot()  # a reboot may have wiped them on the station
+    events = await wait_for_event(api, reservation_id, "StationBooted")
+    assert [e["type"] for e in events] == ["StationBooted"]
 
 
 async def test_removing_the_station_cancels_its_reservations(api, station, reserve):

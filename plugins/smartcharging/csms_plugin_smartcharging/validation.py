@@ -185,9 +185,11 @@ def replaces(connector_id: int, profile: dict, other_connector: int, other: dict
 
 def clears(request: dict, connector_id: int, profile: dict) -> bool:
     """Does ClearChargingProfile ``request`` match this profile? Every given field must match
-    (logical AND, errata 3.25); no fields at all matches everything."""
+    (logical AND, errata 3.25); no fields at all matches everything; a given ``id`` alone
+    decides, the other fields are then ignored (errata 3.26)."""
+    if request.get("id") is not None:
+        return request["id"] == profile["chargingProfileId"]
     checks = (
-        ("id", profile["chargingProfileId"]),
         ("connectorId", connector_id),
         ("chargingProfilePurpose", profile["chargingProfilePurpose"]),
         ("stackLevel", profile["stackLevel"]),
