@@ -35,6 +35,9 @@ with these, which never start the ``csms`` app:
 - ``settle(app)``: wait until the messages stations sent so far are fully handled (replies,
   events, after-reply work) and what they wrote is committed.
 
+- ``connect_after_backoff(cp)``: connect ``cp``, retrying while the server answers 429 (a
+  login backoff).
+
 The charge-point client (``ChargePoint``, ``IncomingCall``, ``eventually``) lives in
 :mod:`csms_core.chargepoint` and is re-exported here.
 """
@@ -53,6 +56,7 @@ import click
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from websockets.exceptions import InvalidStatus
 
 from .chargepoint import ChargePoint, IncomingCall, Responder, eventually
 
@@ -63,6 +67,7 @@ __all__ = [
     "IncomingCall",
     "Responder",
     "api_url",
+    "connect_after_backoff",
     "eventually",
     "ocpp_url",
     "run_cli",
@@ -71,6 +76,22 @@ __all__ = [
 
 TEST_API_KEY = "test-operator-key"
 TEST_PASSWORD = "0123456789abcdef0123"  # 20 characters: a valid AuthorizationKey
+
+
+async def connect_after_backoff(cp: ChargePoint, timeout: float = 10.0) -> ChargePoint:
+    """Connect, retrying while the server answers 429 (and only then)."""
+
+    async def attempt() -> bool:
+        try:
+            await cp.connect()
+        except InvalidStatus as exc:
+            if exc.response.status_code != 429:
+                raise
+            return False
+        return True
+
+    await eventually(attempt, timeout)
+    return cp
 
 
 # --- pytest fixtures ---------------------------------------------------------------------
