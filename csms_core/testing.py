@@ -45,6 +45,7 @@ The charge-point client (``ChargePoint``, ``IncomingCall``, ``eventually``) live
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -277,22 +278,20 @@ def api_url(app: Any) -> str:
 async def api_for(make_csms: Any) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
     """``api_for(app, **client_options)``: an authenticated API client for ``app``
     (closed before ``make_csms`` stops the apps)."""
-    clients: list[httpx.AsyncClient] = []
+    async with contextlib.AsyncExitStack() as opened:
 
-    def make(app: Any, **client_options: Any) -> httpx.AsyncClient:
-        options: dict[str, Any] = {
-            "base_url": api_url(app) + "/api/v1",
-            "headers": {"Authorization": f"Bearer {TEST_API_KEY}"},
-            "timeout": 30,
-            **client_options,
-        }
-        client = httpx.AsyncClient(**options)
-        clients.append(client)
-        return client
+        def make(app: Any, **client_options: Any) -> httpx.AsyncClient:
+            options: dict[str, Any] = {
+                "base_url": api_url(app) + "/api/v1",
+                "headers": {"Authorization": f"Bearer {TEST_API_KEY}"},
+                "timeout": 30,
+                **client_options,
+            }
+            client = httpx.AsyncClient(**options)
+            opened.push_async_callback(client.aclose)
+            return client
 
-    yield make
-    for client in clients:
-        await client.aclose()
+        yield make
 
 
 @pytest.fixture
@@ -305,25 +304,23 @@ async def api(csms: Any, api_for: Callable[..., httpx.AsyncClient]) -> httpx.Asy
 async def connect_to(make_csms: Any) -> AsyncIterator[Callable[..., Awaitable[ChargePoint]]]:
     """``await connect_to(app, "CP1")`` registers CP1 on ``app`` if needed and opens its
     OCPP session (closed before ``make_csms`` stops the apps)."""
-    opened: list[ChargePoint] = []
+    async with contextlib.AsyncExitStack() as opened:
 
-    async def open_station(
-        app: Any,
-        station_id: str,
-        password: str | None = None,
-        register: bool = True,
-        **kwargs: Any,
-    ) -> ChargePoint:
-        if register and await app.stations.get(station_id) is None:
-            await app.stations.create(station_id, password)
-        cp = ChargePoint(ocpp_url(app), station_id, password, **kwargs)
-        await cp.connect()
-        opened.append(cp)
-        return cp
+        async def open_station(
+            app: Any,
+            station_id: str,
+            password: str | None = None,
+            register: bool = True,
+            **kwargs: Any,
+        ) -> ChargePoint:
+            if register and await app.stations.get(station_id) is None:
+                await app.stations.create(station_id, password)
+            cp = ChargePoint(ocpp_url(app), station_id, password, **kwargs)
+            await cp.connect()
+            opened.push_async_callback(cp.close)
+            return cp
 
-    yield open_station
-    for cp in opened:
-        await cp.close()
+        yield open_station
 
 
 @pytest.fixture
