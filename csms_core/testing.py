@@ -35,6 +35,9 @@ with these, which never start the ``csms`` app:
 - ``settle(app)``: wait until the messages stations sent so far are fully handled (replies,
   events, after-reply work) and what they wrote is committed.
 
+- ``connect_after_backoff(cp)``: connect ``cp``, retrying while the server answers 429 (a
+  login backoff).
+
 The charge-point client (``ChargePoint``, ``IncomingCall``, ``eventually``) lives in
 :mod:`csms_core.chargepoint` and is re-exported here.
 """
@@ -42,6 +45,7 @@ The charge-point client (``ChargePoint``, ``IncomingCall``, ``eventually``) live
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -53,6 +57,7 @@ import click
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from websockets.exceptions import InvalidStatus
 
 from .chargepoint import ChargePoint, IncomingCall, Responder, eventually
 
@@ -63,6 +68,7 @@ __all__ = [
     "IncomingCall",
     "Responder",
     "api_url",
+    "connect_after_backoff",
     "eventually",
     "ocpp_url",
     "run_cli",
@@ -71,6 +77,22 @@ __all__ = [
 
 TEST_API_KEY = "test-operator-key"
 TEST_PASSWORD = "0123456789abcdef0123"  # 20 characters: a valid AuthorizationKey
+
+
+async def connect_after_backoff(cp: ChargePoint, timeout: float = 10.0) -> ChargePoint:
+    """Connect, retrying while the server answers 429 (and only then)."""
+
+    async def attempt() -> bool:
+        try:
+            await cp.connect()
+        except InvalidStatus as exc:
+            if exc.response.status_code != 429:
+                raise
+            return False
+        return True
+
+    await eventually(attempt, timeout)
+    return cp
 
 
 # --- pytest fixtures ---------------------------------------------------------------------
@@ -256,22 +278,20 @@ def api_url(app: Any) -> str:
 async def api_for(make_csms: Any) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
     """``api_for(app, **client_options)``: an authenticated API client for ``app``
     (closed before ``make_csms`` stops the apps)."""
-    clients: list[httpx.AsyncClient] = []
+    async with contextlib.AsyncExitStack() as opened:
 
-    def make(app: Any, **client_options: Any) -> httpx.AsyncClient:
-        options: dict[str, Any] = {
-            "base_url": api_url(app) + "/api/v1",
-            "headers": {"Authorization": f"Bearer {TEST_API_KEY}"},
-            "timeout": 30,
-            **client_options,
-        }
-        client = httpx.AsyncClient(**options)
-        clients.append(client)
-        return client
+        def make(app: Any, **client_options: Any) -> httpx.AsyncClient:
+            options: dict[str, Any] = {
+                "base_url": api_url(app) + "/api/v1",
+                "headers": {"Authorization": f"Bearer {TEST_API_KEY}"},
+                "timeout": 30,
+                **client_options,
+            }
+            client = httpx.AsyncClient(**options)
+            opened.push_async_callback(client.aclose)
+            return client
 
-    yield make
-    for client in clients:
-        await client.aclose()
+        yield make
 
 
 @pytest.fixture
@@ -284,25 +304,23 @@ async def api(csms: Any, api_for: Callable[..., httpx.AsyncClient]) -> httpx.Asy
 async def connect_to(make_csms: Any) -> AsyncIterator[Callable[..., Awaitable[ChargePoint]]]:
     """``await connect_to(app, "CP1")`` registers CP1 on ``app`` if needed and opens its
     OCPP session (closed before ``make_csms`` stops the apps)."""
-    opened: list[ChargePoint] = []
+    async with contextlib.AsyncExitStack() as opened:
 
-    async def open_station(
-        app: Any,
-        station_id: str,
-        password: str | None = None,
-        register: bool = True,
-        **kwargs: Any,
-    ) -> ChargePoint:
-        if register and await app.stations.get(station_id) is None:
-            await app.stations.create(station_id, password)
-        cp = ChargePoint(ocpp_url(app), station_id, password, **kwargs)
-        await cp.connect()
-        opened.append(cp)
-        return cp
+        async def open_station(
+            app: Any,
+            station_id: str,
+            password: str | None = None,
+            register: bool = True,
+            **kwargs: Any,
+        ) -> ChargePoint:
+            if register and await app.stations.get(station_id) is None:
+                await app.stations.create(station_id, password)
+            cp = ChargePoint(ocpp_url(app), station_id, password, **kwargs)
+            await cp.connect()
+            opened.push_async_callback(cp.close)
+            return cp
 
-    yield open_station
-    for cp in opened:
-        await cp.close()
+        yield open_station
 
 
 @pytest.fixture

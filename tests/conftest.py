@@ -10,7 +10,7 @@ from typing import IO, Any
 
 import pytest
 
-from csms_core import hookimpl
+from csms_core import PayloadRejected, hookimpl
 from csms_core.testing import ChargePoint, ocpp_url
 
 
@@ -59,8 +59,6 @@ class KernelTestPlugin:
         raise RuntimeError("plugin bug")
 
     def check_availability(self, app: Any, station_id: str, payload: dict) -> None:
-        from csms_core import PayloadRejected
-
         if payload["connectorId"] > 10:
             raise PayloadRejected("connectorId above 10 is not allowed here")
 
@@ -83,6 +81,26 @@ class KernelTestPlugin:
     async def station_removed(self, app: Any, station_id: str) -> None:
         # Recorded with what the database says at that moment: the delete has committed.
         self.events.append(("removed", (station_id, await app.stations.get(station_id))))
+
+
+class CallGuard:
+    """A check_call hook, as another plugin would have: counts the calls it sees and refuses
+    a ChangeAvailability to Inoperative."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl
+    def check_call(self, station_id: str, action: str, payload: dict) -> None:
+        self.seen.append(action)
+        if action == "ChangeAvailability" and payload.get("type") == "Inoperative":
+            raise PayloadRejected("this site never goes Inoperative")
+
+
+@pytest.fixture
+def call_guard() -> type[CallGuard]:
+    """``call_guard()``: a new :class:`CallGuard` plugin."""
+    return CallGuard
 
 
 @pytest.fixture

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_core import PayloadRejected, hookimpl
-
-
-class Guard:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    @hookimpl
-    def check_call(self, station_id: str, action: str, payload: dict) -> None:
-        self.seen.append(action)
-        if action == "ChangeAvailability" and payload["type"] == "Inoperative":
-            raise PayloadRejected("this site never goes Inoperative")
-
 
 async def test_another_plugin_can_refuse_a_call(
-    make_csms: Any, test_plugin: Any, connect_to: Any, api_for: Any
+    make_csms: Any, test_plugin: Any, connect_to: Any, api_for: Any, call_guard: Any
 ) -> None:
-    guard = Guard()
+    guard = call_guard()
     app = await make_csms(plugins=[("kerneltest", test_plugin), ("guard", guard)])
     cp = await connect_to(app, "CP1")
     api = api_for(app)

@@ -51,6 +51,27 @@ async def closed_within(reader: asyncio.StreamReader, timeout: float) -> bool:
     return True
 
 
+async def closed_while_trickling(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: int
+) -> bool:
+    """Send one more header line every 0.2 s (a slowloris client, up to ``headers`` lines)
+    and report whether the server closes the connection within 30 s."""
+
+    async def trickle() -> None:
+        with contextlib.suppress(ConnectionError):
+            for n in range(headers):
+                writer.write(b"X-Trickle: %d\r\n" % n)
+                await writer.drain()
+                await asyncio.sleep(0.2)  # the client's pace, not a wait for the server
+
+    trickling = asyncio.create_task(trickle())
+    try:
+        return await closed_within(reader, 30)
+    finally:
+        trickling.cancel()
+        writer.close()
+
+
 async def start_attacker(port: int, source: str, count: int) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -107,20 +128,7 @@ async def test_a_handshake_that_does_not_finish_is_closed(make_csms: Any) -> Non
     csms = await make_csms(handshake_timeout=1.0)
     reader, writer = await asyncio.open_connection("127.0.0.1", csms.ocpp.port)
     writer.write(b"GET /ocpp/CP1 HTTP/1.1\r\nHost: csms\r\n")
-
-    async def trickle() -> None:
-        with contextlib.suppress(ConnectionError):
-            for n in range(100):
-                writer.write(b"X-Trickle: %d\r\n" % n)
-                await writer.drain()
-                await asyncio.sleep(0.2)
-
-    trickling = asyncio.create_task(trickle())
-    try:
-        assert await closed_within(reader, 30)
-    finally:
-        trickling.cancel()
-        writer.close()
+    assert await closed_while_trickling(reader, writer, headers=100)
 
 
 async def test_handshakes_per_source_are_limited(make_csms: Any) -> None:
@@ -160,20 +168,7 @@ async def test_api_client_trickling_headers_is_closed(make_csms: Any) -> None:
     csms = await make_csms(api_header_timeout=1.0)
     reader, writer = await asyncio.open_connection("127.0.0.1", csms.api.port)
     writer.write(b"GET /health HTTP/1.1\r\nHost: csms\r\n")
-
-    async def trickle() -> None:
-        with contextlib.suppress(ConnectionError):
-            for n in range(150):
-                writer.write(b"X-Trickle: %d\r\n" % n)
-                await writer.drain()
-                await asyncio.sleep(0.2)
-
-    trickling = asyncio.create_task(trickle())
-    try:
-        assert await closed_within(reader, 30)
-    finally:
-        trickling.cancel()
-        writer.close()
+    assert await closed_while_trickling(reader, writer, headers=150)
     # A client that sends its headers in time is served.
     async with httpx.AsyncClient(base_url=api_url(csms), timeout=10) as client:
         assert (await client.get("/health")).status_code == 200

@@ -14,7 +14,13 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from csms_core import hookimpl
 from csms_core.security import hash_password, verify_password
-from csms_core.testing import TEST_PASSWORD, ChargePoint, eventually, ocpp_url
+from csms_core.testing import (
+    TEST_PASSWORD,
+    ChargePoint,
+    connect_after_backoff,
+    eventually,
+    ocpp_url,
+)
 
 
 async def refused_status(url: str, headers: dict | None = None, ssl_context=None) -> int:
@@ -81,22 +87,6 @@ async def test_failed_logins_back_off_per_address_and_station(make_csms, test_pl
         assert (await cp.boot())["status"] == "Accepted"
     finally:
         await cp.close()
-
-
-async def connect_after_backoff(cp: ChargePoint, timeout: float = 10.0) -> ChargePoint:
-    """Connect, retrying while the server answers 429 (and only then)."""
-
-    async def attempt() -> bool:
-        try:
-            await cp.connect()
-        except InvalidStatus as exc:
-            if exc.response.status_code != 429:
-                raise
-            return False
-        return True
-
-    await eventually(attempt, timeout)
-    return cp
 
 
 async def test_require_password_refuses_stations_without_one(make_csms, test_plugin):

@@ -18,7 +18,13 @@ from websockets.sync.client import connect as sync_connect
 from csms_core import hookimpl
 from csms_core.errors import CallErrorReceived
 from csms_core.security import LoginLimiter, station_id_problem
-from csms_core.testing import TEST_PASSWORD, ChargePoint, eventually, ocpp_url
+from csms_core.testing import (
+    TEST_PASSWORD,
+    ChargePoint,
+    connect_after_backoff,
+    eventually,
+    ocpp_url,
+)
 
 WRONG = "wrong-password-123456"
 
@@ -57,22 +63,6 @@ async def boots(cp: ChargePoint) -> bool:
         return (await cp.boot())["status"] == "Accepted"
     finally:
         await cp.close()
-
-
-async def connect_after_backoff(cp: ChargePoint, timeout: float = 10.0) -> ChargePoint:
-    """Connect, retrying while the server answers 429 (and only then)."""
-
-    async def attempt() -> bool:
-        try:
-            await cp.connect()
-        except InvalidStatus as exc:
-            if exc.response.status_code != 429:
-                raise
-            return False
-        return True
-
-    await eventually(attempt, timeout)
-    return cp
 
 
 async def run_cli(*args: str, env: dict[str, str]) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import nats
 import pytest
 
-from csms_core import PayloadRejected, hookimpl
+from csms_core import PayloadRejected
 from csms_core.cluster.nats import OPERATION_HEADER, token
 from csms_core.testing import ChargePoint, ocpp_url
 
@@ -78,21 +78,8 @@ async def test_raw_calls_on_the_broker_are_checked_by_the_holder(
         await cp.close()
 
 
-class Guard:
-    """A check_call hook that counts the calls it sees and refuses Inoperative."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    @hookimpl
-    def check_call(self, station_id: str, action: str, payload: dict) -> None:
-        self.seen.append(action)
-        if payload.get("type") == "Inoperative":
-            raise PayloadRejected("this site never goes Inoperative")
-
-
-async def test_an_honest_call_is_checked_once_by_the_holder(make_node, test_plugin):
-    guards = [Guard(), Guard()]
+async def test_an_honest_call_is_checked_once_by_the_holder(make_node, test_plugin, call_guard):
+    guards = [call_guard(), call_guard()]
     n1, n2 = [
         await make_node(name, plugins=[("kerneltest", test_plugin), ("guard", guard)])
         for name, guard in zip(("n1", "n2"), guards, strict=True)

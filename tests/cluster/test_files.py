@@ -52,29 +52,27 @@ async def test_firmware_uploaded_to_one_node_downloads_from_another(make_node, a
         assert (await station.get(via(b, url))).status_code == 404
 
 
-async def test_diagnostics_uploaded_to_one_node_are_fetched_from_another(make_node, api_for):
+async def test_diagnostics_uploaded_to_one_node_are_fetched_from_another(
+    make_node, api_for, connect_to
+):
     a, b = await make_node("a"), await make_node("b")
-    await a.stations.create("CP1")
-    cp = await ChargePoint(ocpp_url(a), "CP1").connect()
-    try:
-        assert (await cp.boot())["status"] == "Accepted"
-        cp.answer("GetDiagnostics", {"fileName": "diag.zip"})
-        requested = await api_for(a).post("/stations/CP1/diagnostics-request", json={})
-        assert requested.status_code == 200, requested.text
-        location = requested.json()["request"]["location"]
-        async with httpx.AsyncClient(timeout=30) as station:
-            upload = await station.post(via(b, location), files={"file": ("diag.zip", LOG)})
-        assert upload.status_code == 201, upload.text
-        cached = a.files.path(f"firmware/diagnostics/{urlsplit(location).path.split('/')[-2]}")
-        assert not cached.exists()
+    cp = await connect_to(a, "CP1")
+    assert (await cp.boot())["status"] == "Accepted"
+    cp.answer("GetDiagnostics", {"fileName": "diag.zip"})
+    requested = await api_for(a).post("/stations/CP1/diagnostics-request", json={})
+    assert requested.status_code == 200, requested.text
+    location = requested.json()["request"]["location"]
+    async with httpx.AsyncClient(timeout=30) as station:
+        upload = await station.post(via(b, location), files={"file": ("diag.zip", LOG)})
+    assert upload.status_code == 201, upload.text
+    cached = a.files.path(f"firmware/diagnostics/{urlsplit(location).path.split('/')[-2]}")
+    assert not cached.exists()
 
-        listed = (await api_for(a).get("/stations/CP1/diagnostics/files")).json()["items"]
-        assert [(f["name"], f["size"]) for f in listed] == [("diag.zip", len(LOG))]
-        fetched = await api_for(a).get("/stations/CP1/diagnostics/files/diag.zip")
-        assert fetched.status_code == 200 and fetched.content == LOG
-        assert cached.read_bytes() == LOG
-    finally:
-        await cp.close()
+    listed = (await api_for(a).get("/stations/CP1/diagnostics/files")).json()["items"]
+    assert [(f["name"], f["size"]) for f in listed] == [("diag.zip", len(LOG))]
+    fetched = await api_for(a).get("/stations/CP1/diagnostics/files/diag.zip")
+    assert fetched.status_code == 200 and fetched.content == LOG
+    assert cached.read_bytes() == LOG
 
 
 async def publish(files: NatsFiles, key: str, data: bytes) -> None:

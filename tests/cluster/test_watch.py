@@ -45,21 +45,17 @@ async def test_trigger_and_wait_through_another_node(make_node, api_for):
         await cp.close()
 
 
-async def test_wait_times_out_across_nodes(make_node, api_for):
+async def test_wait_times_out_across_nodes(make_node, api_for, connect_to):
     n1, n2 = await make_node("n1"), await make_node("n2")
-    await n1.stations.create("CP1")
-    cp = await ChargePoint(ocpp_url(n1), "CP1").connect()
-    try:
-        assert (await cp.boot())["status"] == "Accepted"
-        cp.answer("TriggerMessage", {"status": "Accepted"})  # ...and never sends it
-        answer = await api_for(n2).post(
-            "/stations/CP1/trigger", json={"requestedMessage": "Heartbeat", "wait": 0.5}
-        )
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["timedOut"] is True
-        # Messages after the watch ended reach no one on n2, and nothing piles up on n1.
-        await cp.call("Heartbeat")
-        assert not n2.watchers
-        await eventually(lambda: not n1.watchers)
-    finally:
-        await cp.close()
+    cp = await connect_to(n1, "CP1")
+    assert (await cp.boot())["status"] == "Accepted"
+    cp.answer("TriggerMessage", {"status": "Accepted"})  # ...and never sends it
+    answer = await api_for(n2).post(
+        "/stations/CP1/trigger", json={"requestedMessage": "Heartbeat", "wait": 0.5}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["timedOut"] is True
+    # Messages after the watch ended reach no one on n2, and nothing piles up on n1.
+    await cp.call("Heartbeat")
+    assert not n2.watchers
+    await eventually(lambda: not n1.watchers)

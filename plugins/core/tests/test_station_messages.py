@@ -6,26 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from csms_plugin_core.testing import LATER, NOW, start, stop
 
 from csms_core.errors import CallErrorReceived
 from csms_core.rpc import parse_timestamp
 from csms_core.testing import eventually
-
-NOW = "2026-01-01T12:00:00.000Z"
-
-
-def start(id_tag: str = "TAG1", connector: int = 1, meter: int = 1000, **kw: Any) -> dict:
-    return {"connectorId": connector, "idTag": id_tag, "meterStart": meter, "timestamp": NOW, **kw}
-
-
-def stop(transaction_id: int, meter: int = 5000, **kw: Any) -> dict:
-    return {
-        "transactionId": transaction_id,
-        "meterStop": meter,
-        "timestamp": "2026-01-01T13:00Z",
-        **kw,
-    }
-
 
 # --- boot and liveness --------------------------------------------------------------------
 
@@ -264,7 +249,7 @@ async def test_transaction_lifecycle_events_and_energy(
         "connectorId": 1,
         "idTag": "TAG1",
         "meterStop": 4000,
-        "timestamp": "2026-01-01T13:00Z",
+        "timestamp": LATER,
         "reason": "EVDisconnected",
     }
     assert await csms.query("active_transactions", station_id="CP1") == []

@@ -8,26 +8,12 @@ from typing import Any
 
 import pytest
 from csms_plugin_core.models import Transaction
+from csms_plugin_core.testing import NOW, start, stop
 from sqlalchemy import insert, text
 
 from csms_core.errors import CallErrorReceived
 from csms_core.rpc import parse_timestamp
 from csms_core.testing import eventually, settle
-
-NOW = "2026-01-01T12:00:00.000Z"
-
-
-def start(id_tag: str = "TAG1", connector: int = 1, meter: int = 1000, **kw: Any) -> dict:
-    return {"connectorId": connector, "idTag": id_tag, "meterStart": meter, "timestamp": NOW, **kw}
-
-
-def stop(transaction_id: int, meter: int = 5000, **kw: Any) -> dict:
-    return {
-        "transactionId": transaction_id,
-        "meterStop": meter,
-        "timestamp": "2026-01-01T13:00:00Z",
-        **kw,
-    }
 
 
 def sample(value: str, **attrs: Any) -> dict:
