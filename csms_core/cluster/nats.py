@@ -286,6 +286,7 @@ class NatsRouter:
                         apply(entry)
                 log.warning("KV watch of %s ended; watching again", kv._name)
             except Exception as exc:
+                _stop_if_cancelled()
                 log.warning("KV watch of %s failed (%s); watching again", kv._name, exc)
             with contextlib.suppress(Exception):
                 self._watchers.remove(watcher)
@@ -296,6 +297,7 @@ class NatsRouter:
                     watcher = await kv.watchall()
                     break
                 except Exception as exc:
+                    _stop_if_cancelled()
                     log.warning("cannot watch %s yet: %s", kv._name, exc)
             self._watchers.append(watcher)
 
@@ -310,6 +312,7 @@ class NatsRouter:
                 await self._heartbeat()
                 await self._reconcile()
             except Exception as exc:  # broker away: nats-py reconnects; try again next beat
+                _stop_if_cancelled()
                 log.warning("cluster heartbeat failed: %s", exc)
 
     async def _reconcile(self) -> None:
@@ -552,9 +555,11 @@ class NatsRouter:
             try:
                 revision = await self.locks_kv.create(key, value)
             except KeyWrongLastSequenceError:
+                _stop_if_cancelled()
                 await asyncio.sleep(renew_every)  # held by another node
                 continue
             except Exception as exc:
+                _stop_if_cancelled()
                 log.warning("could not campaign for %r: %s", name, exc)
                 await asyncio.sleep(renew_every)
                 continue
@@ -569,6 +574,7 @@ class NatsRouter:
                     try:
                         revision = await self.locks_kv.update(key, value, last=revision)
                     except Exception as exc:
+                        _stop_if_cancelled()
                         log.warning("lost %r (%s); stopping it here", name, exc)
                         break
             finally:
@@ -593,6 +599,7 @@ class NatsRouter:
                 await self._forget_dead_claims()
                 await self._sync_connected_nodes()
             except Exception:
+                _stop_if_cancelled()
                 log.exception("cluster housekeeping failed")
 
     async def _forget_dead_claims(self) -> None:
@@ -657,6 +664,15 @@ def broker_options(url: str, credentials: Path | None) -> tuple[list[str], dict[
 
 def _now() -> float:
     return time.monotonic()
+
+
+def _stop_if_cancelled() -> None:
+    """nats-py may turn a cancellation into an error of its own (a timeout, a failed
+    request): a loop that retries on errors must still end when its task is cancelled, or
+    the node's shutdown waits for it forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _bucket(js: Any, bucket: str, ttl: float | None) -> KeyValue:
