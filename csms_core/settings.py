@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     ping_interval: float | None = Field(60.0, description="WebSocket ping interval, s (None: off).")
     ping_timeout: float | None = Field(30.0, description="Close after this long without pong, s.")
     handshake_timeout: float = Field(
-        10.0, gt=0, description="Seconds a WebSocket opening handshake may take."
+        30.0, gt=0, description="Seconds a WebSocket opening handshake may take."
     )
     handshakes_per_source: int = Field(
         2500, ge=1, description="Handshakes in progress from one address (IPv6: one /64)."
