@@ -11,12 +11,8 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import ApiKeyStore
+from .auth import OPERATOR_VERIFIED, ApiKeyStore
 from .deps import BODY_LIMIT
-
-# Set in the scope once the gate has checked the key, so the route dependency does not ask the
-# database a second time.
-OPERATOR_VERIFIED = "csms.operator_verified"
 
 
 class BodyTooLarge(HTTPException):
