@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms_core import Csms, PayloadRejected
-from csms_core.redact import is_secret_key, redact
+from csms_core.redact import is_secret_key
 
 from . import store
 
@@ -63,10 +63,9 @@ async def check_get_configuration(app: Csms, station_id: str, payload: dict) -> 
 async def on_get_configuration(app: Csms, station_id: str, request: dict, response: dict) -> None:
     """Store the snapshot: replace it when all keys were asked, merge when only some. Keys
     are case-insensitive (OCPP 1.6): one row per key, in the spelling the station reported;
-    a secret's value (AuthorizationKey, reported by some stations) is kept masked."""
-    reported = {
-        item["key"].lower(): redact(item) for item in response.get("configurationKey") or []
-    }
+    a secret's value (AuthorizationKey, reported by some stations) arrives masked already:
+    ``app.call`` masks every answer before ``on_result`` sees it."""
+    reported = {item["key"].lower(): item for item in response.get("configurationKey") or []}
     replaced = None
     if request.get("key"):
         replaced = {key.lower() for key in response.get("unknownKey") or []} | set(reported)
