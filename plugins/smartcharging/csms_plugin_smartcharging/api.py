@@ -17,7 +17,6 @@ from csms_core.api.deps import (
     PageDep,
     registered_station,
 )
-from csms_core.client import compact
 
 from . import PLUGIN, loadmanagement, store
 from .composite import composite_schedule, parse_time
@@ -76,9 +75,13 @@ async def clear_profiles(
     stack_level: Annotated[int | None, Query(alias="stackLevel", ge=0)] = None,
 ) -> Any:
     """Send ClearChargingProfile; the given criteria must all match, none clears everything."""
-    payload = compact(
-        id=id, connectorId=connector_id, chargingProfilePurpose=purpose, stackLevel=stack_level
-    )
+    criteria = {
+        "id": id,
+        "connectorId": connector_id,
+        "chargingProfilePurpose": purpose,
+        "stackLevel": stack_level,
+    }
+    payload = {name: value for name, value in criteria.items() if value is not None}
     return await app.call(station_id, "ClearChargingProfile", payload)
 
 
