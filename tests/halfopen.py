@@ -51,7 +51,7 @@ async def main(host: str, port: int, source: str, count: int) -> None:
     print(f"ready {sum(1 for s in slots if s and s.transport)}", flush=True)
     tick = 0
     while True:
-        await asyncio.sleep(1)
+        await asyncio.sleep(1)  # the attack: one header line per second, never finishing
         tick += 1
         closed = []
         for i, slot in enumerate(slots):
